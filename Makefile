@@ -1,0 +1,82 @@
+# wirestack — top-level entry points. `make demo` and `make test` each work
+# on a fresh Debian 12 machine as root: they install what is missing, build,
+# then run.
+.PHONY: all deps build demo test test-unit asan fuzz-build fuzz-smoke fuzz bench format clean help
+
+BUILD        ?= build
+ASAN_BUILD   ?= build-asan
+FUZZ_BUILD   ?= build-fuzz
+JOBS         ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?= 0
+SMOKE_RUNS   ?= 200000
+CMAKE_FLAGS  ?=
+
+# Debian packages the build, the tests and the tools need.
+PACKAGES := cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config \
+            libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev libcli11-dev libpcap-dev \
+            tshark iproute2 iputils-ping ethtool python3
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+help:
+	@echo "make demo        install deps, build, run 'wirestack demo'"
+	@echo "make test        install deps, build, run every test (unit, tshark, sanitizers, fuzz smoke)"
+	@echo "make build       Release build in $(BUILD)/"
+	@echo "make asan        clang ASan+UBSan build in $(ASAN_BUILD)/ and its tests"
+	@echo "make fuzz        libFuzzer campaign: FUZZ_SECONDS=N per target (or FUZZ_RUNS=N)"
+	@echo "make bench       benchmarks next to their references"
+	@echo "make format      clang-format every source file"
+
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $(SUDO) debconf-set-selections; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	cd $(BUILD) && ./tools/wirestack demo --pcap demo.pcap
+	@echo "capture: $(abspath $(BUILD))/demo.pcap"
+	@if command -v tshark >/dev/null; then echo "--- tshark -r $(BUILD)/demo.pcap"; tshark -r $(BUILD)/demo.pcap; fi
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja: | deps
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DWS_SANITIZE=ON -DWS_FUZZ=ON -DWS_BENCH=OFF $(CMAKE_FLAGS)
+
+# Unit tests under ASan+UBSan (clang), plus every fuzz target for a short
+# bounded run over its seed corpus.
+asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test: test-unit asan
+
+fuzz-build: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# A real campaign: each target for FUZZ_SECONDS (or exactly FUZZ_RUNS runs).
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) ./fuzz/run_campaign.sh $(ASAN_BUILD)
+
+bench: build
+	./$(BUILD)/bench/wirestack_bench
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,47 @@
+// The Internet checksum (RFC 1071), its incremental update (RFC 1624) and
+// the IPv4 pseudo-header used by UDP and TCP (RFC 768, RFC 9293 §3.1).
+#pragma once
+
+#include <cstdint>
+
+#include "base/address.hpp"
+#include "base/bytes.hpp"
+
+namespace ws {
+
+// One's-complement sum accumulated over any number of pieces. Pieces may
+// have odd lengths: the byte position is tracked across calls, so summing
+// [a, b] equals summing a then b.
+class ChecksumAccumulator {
+ public:
+  void add(Bytes data);
+  void add_u16(std::uint16_t v);
+  void add_u32(std::uint32_t v) {
+    add_u16(static_cast<std::uint16_t>(v >> 16));
+    add_u16(static_cast<std::uint16_t>(v));
+  }
+  // The folded 16-bit one's-complement sum (not yet complemented).
+  std::uint16_t folded() const;
+  // The checksum to place in a header: ~sum.
+  std::uint16_t finish() const { return static_cast<std::uint16_t>(~folded()); }
+
+ private:
+  std::uint64_t sum_ = 0;
+  bool odd_ = false;  // an odd number of bytes has been added so far
+};
+
+// RFC 1071: the checksum of one contiguous buffer.
+std::uint16_t internet_checksum(Bytes data);
+
+// RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), the checksum after a 16-bit field
+// changed from old_field to new_field — no need to re-sum the packet.
+std::uint16_t checksum_adjust(std::uint16_t checksum, std::uint16_t old_field,
+                              std::uint16_t new_field);
+std::uint16_t checksum_adjust32(std::uint16_t checksum, std::uint32_t old_field,
+                                std::uint32_t new_field);
+
+// Adds the IPv4 pseudo-header (src, dst, zero, protocol, length) to acc.
+void add_pseudo_header(ChecksumAccumulator& acc, Ipv4Address src, Ipv4Address dst,
+                       std::uint8_t protocol, std::uint16_t length);
+
+}  // namespace ws

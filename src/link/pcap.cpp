@@ -1,0 +1,153 @@
+#include "link/pcap.hpp"
+
+#include <cerrno>
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace ws {
+
+namespace {
+
+constexpr std::uint32_t kMagicNanos = 0xa1b23c4d;
+constexpr std::uint32_t kMagicMicros = 0xa1b2c3d4;
+constexpr std::uint32_t kLinkTypeEthernet = 1;
+
+// The format is written in the writer's byte order; we always write little-endian.
+void le32(std::uint8_t* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+void le16(std::uint8_t* p, std::uint16_t v) {
+  p[0] = static_cast<std::uint8_t>(v);
+  p[1] = static_cast<std::uint8_t>(v >> 8);
+}
+
+std::uint32_t read32(const std::uint8_t* p, bool swapped) {
+  return swapped ? load_be32(p)
+                 : (std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 |
+                    std::uint32_t{p[3]} << 24);
+}
+
+}  // namespace
+
+Result<PcapWriter, std::string> PcapWriter::open(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return Unexpected{path + ": " + std::strerror(errno)};
+  PcapWriter w;
+  w.file_ = f;
+  w.write_global_header();
+  return w;
+}
+
+PcapWriter PcapWriter::in_memory() {
+  PcapWriter w;
+  w.write_global_header();
+  return w;
+}
+
+void PcapWriter::write_global_header() {
+  std::uint8_t h[24];
+  le32(h, kMagicNanos);
+  le16(h + 4, 2);  // format version 2.4
+  le16(h + 6, 4);
+  le32(h + 8, 0);   // thiszone
+  le32(h + 12, 0);  // sigfigs
+  le32(h + 16, kSnapLen);
+  le32(h + 20, kLinkTypeEthernet);
+  put(h, sizeof h);
+}
+
+PcapWriter::PcapWriter(PcapWriter&& o) noexcept
+    : file_(std::exchange(o.file_, nullptr)), memory_(std::move(o.memory_)), frames_(o.frames_) {}
+
+PcapWriter& PcapWriter::operator=(PcapWriter&& o) noexcept {
+  if (this != &o) {
+    close();
+    file_ = std::exchange(o.file_, nullptr);
+    memory_ = std::move(o.memory_);
+    frames_ = o.frames_;
+  }
+  return *this;
+}
+
+PcapWriter::~PcapWriter() { close(); }
+
+void PcapWriter::close() {
+  if (file_ != nullptr) {
+    std::fclose(file_);
+    file_ = nullptr;
+  }
+}
+
+void PcapWriter::put(const std::uint8_t* p, std::size_t n) {
+  if (file_ != nullptr) {
+    std::fwrite(p, 1, n, file_);
+  } else {
+    memory_.insert(memory_.end(), p, p + n);
+  }
+}
+
+void PcapWriter::write(Instant at, Bytes frame) {
+  const std::int64_t ns = at.nanos() < 0 ? 0 : at.nanos();
+  const auto caplen = static_cast<std::uint32_t>(std::min<std::size_t>(frame.size(), kSnapLen));
+  std::uint8_t h[16];
+  le32(h, static_cast<std::uint32_t>(ns / 1'000'000'000));
+  le32(h + 4, static_cast<std::uint32_t>(ns % 1'000'000'000));
+  le32(h + 8, caplen);
+  le32(h + 12, static_cast<std::uint32_t>(frame.size()));
+  put(h, sizeof h);
+  put(frame.data(), caplen);
+  ++frames_;
+}
+
+void PcapWriter::flush() {
+  if (file_ != nullptr) std::fflush(file_);
+}
+
+Result<std::vector<PcapRecord>, std::string> parse_pcap(Bytes file) {
+  if (file.size() < 24) return Unexpected<std::string>{"pcap: truncated global header"};
+  const std::uint32_t magic_le = read32(file.data(), false);
+  bool swapped = false;
+  bool nanos = false;
+  if (magic_le == kMagicNanos || magic_le == kMagicMicros) {
+    nanos = magic_le == kMagicNanos;
+  } else {
+    const std::uint32_t magic_be = read32(file.data(), true);
+    if (magic_be != kMagicNanos && magic_be != kMagicMicros) return Unexpected<std::string>{"pcap: bad magic"};
+    swapped = true;
+    nanos = magic_be == kMagicNanos;
+  }
+  if (read32(file.data() + 20, swapped) != kLinkTypeEthernet) {
+    return Unexpected<std::string>{"pcap: link type is not Ethernet"};
+  }
+  std::vector<PcapRecord> out;
+  std::size_t pos = 24;
+  while (pos < file.size()) {
+    if (file.size() - pos < 16) return Unexpected<std::string>{"pcap: truncated record header"};
+    const std::uint8_t* h = file.data() + pos;
+    const std::int64_t sec = read32(h, swapped);
+    const std::int64_t frac = read32(h + 4, swapped);
+    const std::uint32_t caplen = read32(h + 8, swapped);
+    pos += 16;
+    if (caplen > file.size() - pos) return Unexpected<std::string>{"pcap: truncated record"};
+    PcapRecord r;
+    r.at = Instant::from_nanos(sec * 1'000'000'000 + (nanos ? frac : frac * 1000));
+    r.frame.assign(file.data() + pos, file.data() + pos + caplen);
+    out.push_back(std::move(r));
+    pos += caplen;
+  }
+  return out;
+}
+
+Result<std::vector<PcapRecord>, std::string> read_pcap(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Unexpected{path + ": " + std::strerror(errno)};
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+  std::fclose(f);
+  return parse_pcap(bytes);
+}
+
+}  // namespace ws

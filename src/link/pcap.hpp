@@ -1,0 +1,57 @@
+// pcap capture files (the classic libpcap format with nanosecond
+// timestamps, magic 0xa1b23c4d, link type 1 = Ethernet). Timestamps come
+// from Instant, so a simulated run records virtual time.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "base/time.hpp"
+
+namespace ws {
+
+class PcapWriter {
+ public:
+  static constexpr std::uint32_t kSnapLen = 262144;
+
+  // Creates (truncates) the file and writes the global header.
+  static Result<PcapWriter, std::string> open(const std::string& path);
+  // A writer that keeps the file's bytes in memory (tests, determinism checks).
+  static PcapWriter in_memory();
+
+  PcapWriter(PcapWriter&& o) noexcept;
+  PcapWriter& operator=(PcapWriter&& o) noexcept;
+  ~PcapWriter();
+
+  void write(Instant at, Bytes frame);
+  void flush();
+  std::size_t frames_written() const { return frames_; }
+  // The bytes written so far (in-memory writers only).
+  const std::vector<std::uint8_t>& memory() const { return memory_; }
+
+ private:
+  PcapWriter() = default;
+  void put(const std::uint8_t* p, std::size_t n);
+  void write_global_header();
+  void close();
+
+  std::FILE* file_ = nullptr;
+  std::vector<std::uint8_t> memory_;
+  std::size_t frames_ = 0;
+};
+
+struct PcapRecord {
+  Instant at;
+  std::vector<std::uint8_t> frame;
+};
+
+// Reads a whole file written by PcapWriter (nanosecond or microsecond
+// magic, either byte order); an error string on malformed input.
+Result<std::vector<PcapRecord>, std::string> read_pcap(const std::string& path);
+Result<std::vector<PcapRecord>, std::string> parse_pcap(Bytes file);
+
+}  // namespace ws
