@@ -54,7 +54,7 @@ test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 $(ASAN_BUILD)/build.ninja: | deps
-	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
 	  -DWS_SANITIZE=ON -DWS_FUZZ=ON -DWS_BENCH=OFF $(CMAKE_FLAGS)
 
 # Unit tests under ASan+UBSan (clang), plus every fuzz target for a short

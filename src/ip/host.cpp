@@ -1,0 +1,460 @@
+// Host: configuration, the driver interface, ARP and the IPv4 data path
+// (ingress validation, local delivery, forwarding, egress with routing,
+// fragmentation and next-hop resolution). ICMP lives in icmp.cpp.
+#include "ip/host.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "base/checksum.hpp"
+#include "wire/ethernet.hpp"
+
+namespace ws {
+
+struct Host::Interface {
+  InterfaceConfig cfg;
+  std::vector<Ipv4Cidr> addrs;
+  ArpCache arp;
+};
+
+namespace {
+// Buffers hold a whole frame at the largest MTU we accept, plus headroom.
+constexpr std::size_t kMaxMtu = 1500;
+constexpr std::size_t kBufferCapacity = PacketBuffer::kDefaultHeadroom + EthernetView::kHeaderLen + kMaxMtu;
+}  // namespace
+
+std::string_view to_string(SendError e) {
+  switch (e) {
+    case SendError::NoRoute: return "no route to host";
+    case SendError::MessageTooLong: return "message too long";
+    case SendError::NoBuffers: return "no buffer space available";
+    case SendError::NoSourceAddress: return "no source address on the outgoing interface";
+  }
+  return "?";
+}
+
+Host::Host(HostConfig config)
+    : config_(std::move(config)),
+      rng_(config_.seed),
+      pool_(kBufferCapacity, config_.buffer_pool_limit),
+      reassembler_(config_.reassembly),
+      handlers_(256),
+      next_ident_(static_cast<std::uint16_t>(rng_.next_u32())),
+      icmp_tokens_(config_.icmp_error_burst) {
+  log_.set_sink([name = config_.name](LogLevel l, std::string_view m) {
+    std::fprintf(stderr, "[%s %.*s] %.*s\n", name.c_str(), static_cast<int>(to_string(l).size()),
+                 to_string(l).data(), static_cast<int>(m.size()), m.data());
+  });
+}
+
+Host::~Host() {
+  // Buffers must return to the pool before it is destroyed.
+  tx_queue_.clear();
+  ifaces_.clear();
+}
+
+// --- configuration ----------------------------------------------------------
+
+IfIndex Host::add_interface(const InterfaceConfig& cfg) {
+  auto iface = std::make_unique<Interface>(Interface{cfg, {}, ArpCache(config_.arp)});
+  if (iface->cfg.mtu > kMaxMtu || iface->cfg.mtu < 68) {  // RFC 791: every host handles 68
+    log_.warn("{}: MTU {} out of range 68..{}, clamped", cfg.name, cfg.mtu, kMaxMtu);
+    iface->cfg.mtu = static_cast<std::uint16_t>(std::clamp<std::size_t>(cfg.mtu, 68, kMaxMtu));
+  }
+  ifaces_.push_back(std::move(iface));
+  return ifaces_.size() - 1;
+}
+
+void Host::add_address(Instant now, IfIndex iface, Ipv4Cidr addr) {
+  (void)now;
+  Interface& ifc = *ifaces_.at(iface);
+  ifc.addrs.push_back(addr);
+  routes_.add(Route{addr, std::nullopt, iface, 0, true});
+  // Gratuitous ARP (RFC 5227 §3 announcement): sender and target are the
+  // new address, so neighbours holding an old mapping update it.
+  send_arp(iface, ArpOp::Request, MacAddress::broadcast(), MacAddress(), addr.address(), addr.address());
+}
+
+void Host::add_route(Ipv4Cidr destination, std::optional<Ipv4Address> gateway, IfIndex iface,
+                     std::uint32_t metric) {
+  routes_.add(Route{destination, gateway, iface, metric, false});
+}
+
+void Host::register_protocol(std::uint8_t protocol, ProtocolHandler handler) {
+  handlers_[protocol] = std::move(handler);
+}
+
+std::size_t Host::interface_count() const { return ifaces_.size(); }
+MacAddress Host::mac(IfIndex iface) const { return ifaces_.at(iface)->cfg.mac; }
+std::uint16_t Host::mtu(IfIndex iface) const { return ifaces_.at(iface)->cfg.mtu; }
+const std::vector<Ipv4Cidr>& Host::addresses(IfIndex iface) const { return ifaces_.at(iface)->addrs; }
+const ArpCache& Host::arp_cache(IfIndex iface) const { return ifaces_.at(iface)->arp; }
+
+bool Host::is_local_address(Ipv4Address a) const {
+  for (const auto& ifc : ifaces_) {
+    for (const auto& c : ifc->addrs) {
+      if (c.address() == a) return true;
+    }
+  }
+  return false;
+}
+
+bool Host::is_broadcast_on(IfIndex iface, Ipv4Address a) const {
+  if (a.is_broadcast()) return true;
+  for (const auto& c : ifaces_[iface]->addrs) {
+    if (c.prefix_len() < 31 && c.broadcast() == a) return true;
+  }
+  return false;
+}
+
+std::optional<Ipv4Address> Host::source_address_for(Ipv4Address dst) const {
+  auto route = routes_.lookup(dst);
+  if (!route) return std::nullopt;
+  const auto& addrs = ifaces_[route->iface]->addrs;
+  if (addrs.empty()) return std::nullopt;
+  // Prefer the address whose subnet holds the next hop (seed 001 §2.3).
+  const Ipv4Address hop = route->next_hop(dst);
+  for (const auto& c : addrs) {
+    if (c.contains(hop)) return c.address();
+  }
+  return addrs.front().address();
+}
+
+// --- driver interface -------------------------------------------------------
+
+void Host::receive(Instant now, IfIndex iface, Bytes frame) {
+  ++stats_.rx_frames;
+  auto eth = EthernetView::check(frame);
+  if (!eth) {
+    ++stats_.rx_bad_ethernet;
+    return;
+  }
+  const MacAddress dst = eth->dst();
+  if (iface >= ifaces_.size() || (dst != ifaces_[iface]->cfg.mac && !dst.is_broadcast())) {
+    ++stats_.rx_not_for_us;
+    return;
+  }
+  switch (eth->ethertype()) {
+    case ethertype::kArp: receive_arp(now, iface, eth->payload()); break;
+    case ethertype::kIpv4: receive_ipv4(now, iface, eth->payload()); break;
+    default: ++stats_.rx_unknown_ethertype; break;
+  }
+}
+
+void Host::poll(Instant now) {
+  for (IfIndex i = 0; i < ifaces_.size(); ++i) {
+    ArpCache::PollResult r;
+    ifaces_[i]->arp.poll(now, r);
+    for (Ipv4Address ip : r.retransmit) send_arp_request(i, ip, MacAddress::broadcast());
+    for (auto& f : r.failed) arp_resolution_failed(now, i, f.ip, std::move(f.packets));
+  }
+  for (const auto& first : reassembler_.poll(now)) {
+    // RFC 792 / RFC 1122 §3.3.2: time exceeded, code 1, if fragment zero arrived.
+    send_icmp_error(now, first, IcmpType::TimeExceeded, icmp_time_exceeded::kReassembly);
+  }
+  while (!loopback_.empty() && loopback_.front().at <= now) {
+    const std::vector<std::uint8_t> d = std::move(loopback_.front().datagram);
+    loopback_.pop_front();
+    auto h = Ipv4Header::parse(d);
+    if (h) deliver_local(now, *h, d, Ipv4View::check(d)->payload(), false);
+  }
+}
+
+Instant Host::poll_at() const {
+  Instant t = reassembler_.poll_at();
+  for (const auto& ifc : ifaces_) t = std::min(t, ifc->arp.poll_at());
+  if (!loopback_.empty()) t = std::min(t, loopback_.front().at);
+  return t;
+}
+
+std::optional<TxFrame> Host::pop_transmit() {
+  if (tx_queue_.empty()) return std::nullopt;
+  TxFrame f = std::move(tx_queue_.front());
+  tx_queue_.pop_front();
+  return f;
+}
+
+// --- ARP (RFC 826) ------------------------------------------------------------
+
+void Host::receive_arp(Instant now, IfIndex iface, Bytes packet) {
+  ++stats_.arp_rx;
+  auto a = ArpPacket::parse(packet);
+  if (!a) {
+    ++stats_.arp_bad;
+    return;
+  }
+  Interface& ifc = *ifaces_[iface];
+  const bool for_us = std::any_of(ifc.addrs.begin(), ifc.addrs.end(),
+                                  [&](const Ipv4Cidr& c) { return c.address() == a->target_ip; });
+  // RFC 826 "merge": update an existing entry from any ARP packet (so a
+  // gratuitous ARP refreshes neighbours); create one only when addressed to
+  // us. A zero sender (an RFC 5227 probe) teaches nothing.
+  if (!a->sender_ip.is_unspecified() && a->sender_mac.is_unicast()) {
+    for (PacketRef& p : ifc.arp.learn(now, a->sender_ip, a->sender_mac, for_us)) {
+      push_ethernet(iface, a->sender_mac, ethertype::kIpv4, std::move(p));
+    }
+  }
+  if (for_us && a->op == ArpOp::Request) {
+    send_arp(iface, ArpOp::Reply, a->sender_mac, a->sender_mac, a->target_ip, a->sender_ip);
+  }
+}
+
+void Host::send_arp(IfIndex iface, ArpOp op, MacAddress dst_mac, MacAddress target_mac,
+                    Ipv4Address sender_ip, Ipv4Address target_ip) {
+  PacketRef p = acquire();
+  if (!p) return;
+  const ArpPacket a{op, ifaces_[iface]->cfg.mac, sender_ip, target_mac, target_ip};
+  a.emit(MutBytes(p->append(ArpPacket::buffer_len()), ArpPacket::buffer_len()));
+  if (op == ArpOp::Request) {
+    ++stats_.arp_requests_sent;
+  } else {
+    ++stats_.arp_replies_sent;
+  }
+  push_ethernet(iface, dst_mac, ethertype::kArp, std::move(p));
+}
+
+void Host::send_arp_request(IfIndex iface, Ipv4Address target, MacAddress dst_mac) {
+  const auto& addrs = ifaces_[iface]->addrs;
+  if (addrs.empty()) return;
+  Ipv4Address sender = addrs.front().address();
+  for (const auto& c : addrs) {
+    if (c.contains(target)) sender = c.address();
+  }
+  send_arp(iface, ArpOp::Request, dst_mac, MacAddress(), sender, target);
+}
+
+void Host::arp_resolution_failed(Instant now, IfIndex iface, Ipv4Address ip,
+                                 std::vector<PacketRef> packets) {
+  ++stats_.arp_failures;
+  log_.debug("ARP for {} on {} failed; {} packets dropped", ip.to_string(), ifaces_[iface]->cfg.name,
+             packets.size());
+  // RFC 1122 §2.3.2.2 / §3.2.2.1: the senders learn the host is unreachable.
+  for (const PacketRef& p : packets) {
+    send_icmp_error(now, p->bytes(), IcmpType::DestUnreachable, icmp_unreach::kHost);
+  }
+}
+
+// --- IPv4 ingress (RFC 791, RFC 1122 §3.2.1) -----------------------------------
+
+void Host::receive_ipv4(Instant now, IfIndex iface, Bytes packet) {
+  ++stats_.ip_rx;
+  auto h = Ipv4Header::parse(packet);
+  if (!h) {
+    ++stats_.ip_bad;
+    ++stats_.ip_errors[static_cast<std::size_t>(h.error())];
+    log_.debug("IPv4 dropped: {}", to_string(h.error()));
+    return;
+  }
+  const Bytes datagram = packet.first(h->total_len());  // without link padding
+  // RFC 1122 §3.2.1.3: a source that is broadcast, multicast or a subnet
+  // broadcast is invalid and silently discarded.
+  if (h->src.is_broadcast() || h->src.is_multicast() || is_broadcast_on(iface, h->src)) {
+    ++stats_.ip_bad_source;
+    return;
+  }
+  const bool to_broadcast = is_broadcast_on(iface, h->dst);
+  if (!to_broadcast && !is_local_address(h->dst)) {
+    if (config_.forwarding) {
+      forward(now, iface, *h, datagram);
+    } else {
+      ++stats_.ip_not_for_us;
+    }
+    return;
+  }
+  if (h->is_fragment()) {
+    if (auto whole = reassembler_.add(now, *h, datagram)) receive_reassembled(now, *whole);
+    return;
+  }
+  deliver_local(now, *h, datagram, datagram.subspan(h->header_len()), to_broadcast);
+}
+
+void Host::receive_reassembled(Instant now, Bytes datagram) {
+  auto h = Ipv4Header::parse(datagram);
+  if (!h) {
+    ++stats_.ip_reassembly_failed;
+    return;
+  }
+  deliver_local(now, *h, datagram, datagram.subspan(h->header_len()), false);
+}
+
+void Host::deliver_local(Instant now, const Ipv4Header& h, Bytes datagram, Bytes payload,
+                         bool to_broadcast) {
+  ++stats_.ip_delivered;
+  if (h.protocol == ipproto::kIcmp) {
+    receive_icmp(now, h, payload, to_broadcast);
+    return;
+  }
+  const ProtocolHandler& handler = handlers_[h.protocol];
+  if (handler.on_datagram) {
+    handler.on_datagram(now, h, payload);
+    return;
+  }
+  ++stats_.ip_unknown_protocol;
+  if (!to_broadcast) {
+    send_icmp_error(now, datagram, IcmpType::DestUnreachable, icmp_unreach::kProtocol);
+  }
+}
+
+// --- forwarding (RFC 1812 §5.2, §5.3) ------------------------------------------
+
+void Host::forward(Instant now, IfIndex in_iface, const Ipv4Header& h, Bytes datagram) {
+  (void)in_iface;
+  // RFC 1812 §5.3.1: a datagram whose TTL would reach zero is discarded
+  // with ICMP time exceeded.
+  if (h.ttl <= 1) {
+    ++stats_.ip_ttl_expired;
+    send_icmp_error(now, datagram, IcmpType::TimeExceeded, icmp_time_exceeded::kTtl);
+    return;
+  }
+  auto route = routes_.lookup(h.dst);
+  if (!route) {
+    ++stats_.ip_no_route;
+    send_icmp_error(now, datagram, IcmpType::DestUnreachable, icmp_unreach::kNet);
+    return;
+  }
+  const std::size_t mtu = ifaces_[route->iface]->cfg.mtu;
+  if (datagram.size() > mtu && h.dont_frag) {
+    // RFC 1191 §4: tell the sender the next-hop MTU.
+    ++stats_.ip_frag_needed;
+    send_icmp_error(now, datagram, IcmpType::DestUnreachable, icmp_unreach::kFragNeeded,
+                    static_cast<std::uint16_t>(mtu));
+    return;
+  }
+  ++stats_.ip_forwarded;
+  // Decrement TTL and patch the checksum incrementally (RFC 1624 eqn. 3):
+  // TTL shares a 16-bit word with the protocol field.
+  std::vector<std::uint8_t> copy(datagram.begin(), datagram.end());
+  const std::uint16_t old_word = load_be16(copy.data() + 8);
+  copy[8] = static_cast<std::uint8_t>(h.ttl - 1);
+  const std::uint16_t new_word = load_be16(copy.data() + 8);
+  store_be16(copy.data() + 10, checksum_adjust(load_be16(copy.data() + 10), old_word, new_word));
+  output_datagram(now, route->iface, route->next_hop(h.dst), copy);
+}
+
+// --- egress -------------------------------------------------------------------------
+
+PacketRef Host::acquire() {
+  PacketRef p = pool_.acquire();
+  if (!p) ++stats_.no_buffers;
+  return p;
+}
+
+Result<void, SendError> Host::send_ipv4(Instant now, Ipv4Address src, Ipv4Address dst,
+                                        std::uint8_t protocol, Bytes payload, bool dont_frag,
+                                        std::optional<std::uint8_t> ttl) {
+  if (payload.size() + Ipv4View::kMinHeaderLen > 0xffff) return Unexpected{SendError::MessageTooLong};
+  std::optional<Route> route = routes_.lookup(dst);
+  if (!route && dst.is_broadcast() && !ifaces_.empty()) route = Route{{}, std::nullopt, 0, 0, true};
+  if (!route) return Unexpected{SendError::NoRoute};
+  if (src.is_unspecified()) {
+    auto s = dst.is_broadcast() ? (ifaces_[route->iface]->addrs.empty()
+                                       ? std::nullopt
+                                       : std::optional(ifaces_[route->iface]->addrs.front().address()))
+                                : source_address_for(dst);
+    if (!s) return Unexpected{SendError::NoSourceAddress};
+    src = *s;
+  }
+  Ipv4Header h;
+  h.ident = next_ident_++;
+  h.dont_frag = dont_frag;
+  h.ttl = ttl.value_or(config_.default_ttl);
+  h.protocol = protocol;
+  h.src = src;
+  h.dst = dst;
+  h.payload_len = static_cast<std::uint16_t>(payload.size());
+
+  const std::size_t mtu = ifaces_[route->iface]->cfg.mtu;
+  if (is_local_address(dst)) {
+    // To ourselves: no device involved; delivered on the next poll().
+    if (loopback_.size() >= config_.loopback_limit) return Unexpected{SendError::NoBuffers};
+    std::vector<std::uint8_t> d(h.total_len());
+    h.emit(d);
+    std::copy(payload.begin(), payload.end(), d.begin() + Ipv4View::kMinHeaderLen);
+    loopback_.push_back({now, std::move(d)});
+    return {};
+  }
+  if (h.total_len() > mtu && dont_frag) {
+    ++stats_.ip_frag_needed;
+    return Unexpected{SendError::MessageTooLong};
+  }
+  const Ipv4Address hop = route->next_hop(dst);
+  if (h.total_len() <= mtu) {
+    PacketRef p = acquire();
+    if (!p) return Unexpected{SendError::NoBuffers};
+    p->append(payload);
+    h.emit(MutBytes(p->prepend(h.header_len()), h.header_len()));
+    transmit_ipv4(now, route->iface, hop, std::move(p));
+    return {};
+  }
+  std::vector<std::uint8_t> whole(h.total_len());
+  h.emit(whole);
+  std::copy(payload.begin(), payload.end(), whole.begin() + Ipv4View::kMinHeaderLen);
+  std::vector<PacketRef> fragments;
+  if (!fragment_datagram(whole, mtu, pool_, fragments)) {
+    ++stats_.no_buffers;
+    return Unexpected{SendError::NoBuffers};
+  }
+  ++stats_.ip_fragmented;
+  for (auto& f : fragments) {
+    ++stats_.ip_fragments_sent;
+    transmit_ipv4(now, route->iface, hop, std::move(f));
+  }
+  return {};
+}
+
+void Host::output_datagram(Instant now, IfIndex iface, Ipv4Address next_hop, Bytes datagram) {
+  if (datagram.size() <= ifaces_[iface]->cfg.mtu) {
+    PacketRef p = acquire();
+    if (!p) return;
+    p->append(datagram);
+    transmit_ipv4(now, iface, next_hop, std::move(p));
+    return;
+  }
+  std::vector<PacketRef> fragments;
+  if (!fragment_datagram(datagram, ifaces_[iface]->cfg.mtu, pool_, fragments)) {
+    ++stats_.no_buffers;
+    return;
+  }
+  ++stats_.ip_fragmented;
+  for (auto& f : fragments) {
+    ++stats_.ip_fragments_sent;
+    transmit_ipv4(now, iface, next_hop, std::move(f));
+  }
+}
+
+void Host::transmit_ipv4(Instant now, IfIndex iface, Ipv4Address next_hop, PacketRef packet) {
+  if (is_broadcast_on(iface, next_hop)) {
+    push_ethernet(iface, MacAddress::broadcast(), ethertype::kIpv4, std::move(packet));
+    return;
+  }
+  Interface& ifc = *ifaces_[iface];
+  const ArpCache::Lookup l = ifc.arp.lookup(now, next_hop);
+  if (l.mac) {
+    if (l.refresh) send_arp_request(iface, next_hop, *l.mac);
+    push_ethernet(iface, *l.mac, ethertype::kIpv4, std::move(packet));
+    return;
+  }
+  const std::uint64_t drops_before = ifc.arp.stats().pending_drops;
+  if (ifc.arp.enqueue(now, next_hop, std::move(packet))) {
+    send_arp_request(iface, next_hop, MacAddress::broadcast());
+  }
+  stats_.arp_pending_drops += ifc.arp.stats().pending_drops - drops_before;
+}
+
+void Host::push_ethernet(IfIndex iface, MacAddress dst, std::uint16_t type, PacketRef packet) {
+  EthernetHeader{dst, ifaces_[iface]->cfg.mac, type}.emit(
+      MutBytes(packet->prepend(EthernetView::kHeaderLen), EthernetView::kHeaderLen));
+  enqueue_frame(iface, std::move(packet));
+}
+
+void Host::enqueue_frame(IfIndex iface, PacketRef frame) {
+  if (tx_queue_.size() >= config_.tx_queue_limit) {
+    ++stats_.tx_queue_drops;
+    return;
+  }
+  ++stats_.tx_frames;
+  tx_queue_.push_back(TxFrame{iface, std::move(frame)});
+}
+
+}  // namespace ws

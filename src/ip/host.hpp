@@ -1,0 +1,226 @@
+// Host: one instance of the stack (DESIGN.md "Sans-I/O core"). It owns its
+// interfaces, routing table, ARP cache, reassembly buffers, ICMP state and
+// timers, and is driven from outside only:
+//
+//   host.receive(now, iface, frame);     // a frame arrived on an interface
+//   host.poll(now);                      // run timers that are due
+//   while (auto tx = host.pop_transmit()) device[tx->iface].send(tx->frame);
+//   next wake-up = host.poll_at();
+//
+// Nothing here reads a clock or touches a device, and no state is shared
+// between hosts, so any number of them live in one process (the simulator).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/address.hpp"
+#include "base/log.hpp"
+#include "base/packet_buffer.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
+#include "base/time.hpp"
+#include "ip/arp_cache.hpp"
+#include "ip/fragments.hpp"
+#include "ip/route_table.hpp"
+#include "ip/stats.hpp"
+#include "wire/arp.hpp"
+#include "wire/icmp.hpp"
+#include "wire/ipv4.hpp"
+
+namespace ws {
+
+struct InterfaceConfig {
+  std::string name = "eth0";
+  MacAddress mac;
+  std::uint16_t mtu = 1500;  // IP MTU: the largest IPv4 datagram sent unfragmented
+};
+
+struct HostConfig {
+  std::string name = "host";
+  std::uint64_t seed = 1;
+  bool forwarding = false;       // a router forwards datagrams not addressed to it
+  std::uint8_t default_ttl = 64;
+  std::size_t tx_queue_limit = 1024;  // frames awaiting the driver; beyond: dropped, counted
+  std::size_t buffer_pool_limit = 4096;  // packet buffers in flight (queues, ARP pending)
+  std::size_t loopback_limit = 256;      // datagrams to our own addresses awaiting poll()
+  ArpConfig arp;
+  ReassemblyConfig reassembly;
+  // ICMP errors: at most `icmp_error_burst` back to back, refilled one per
+  // `icmp_error_interval` (a token bucket, RFC 1812 §4.3.2.8).
+  std::uint32_t icmp_error_burst = 10;
+  Duration icmp_error_interval = Duration::millis(100);
+};
+
+struct TxFrame {
+  IfIndex iface;
+  PacketRef frame;  // a whole Ethernet frame
+};
+
+// A transport protocol's hook for datagrams and ICMP errors addressed to it
+// (UDP and TCP register here in later layers).
+struct ProtocolHandler {
+  // payload: the transport bytes of a whole (reassembled) datagram.
+  std::function<void(Instant, const Ipv4Header&, Bytes payload)> on_datagram;
+  // An ICMP error whose quoted datagram carried this protocol.
+  std::function<void(Instant, const IcmpMessage&, const QuotedDatagram&)> on_icmp_error;
+};
+
+// Why a local send failed.
+enum class SendError : std::uint8_t {
+  NoRoute,         // no route to the destination (EHOSTUNREACH/ENETUNREACH)
+  MessageTooLong,  // DF set and larger than the path MTU, or > 65535 bytes
+  NoBuffers,       // the buffer pool is exhausted
+  NoSourceAddress, // the outgoing interface has no IPv4 address
+};
+std::string_view to_string(SendError e);
+
+struct PingReply {
+  Ipv4Address from;
+  std::uint16_t ident = 0;
+  std::uint16_t seq = 0;
+  std::uint8_t ttl = 0;
+  std::size_t bytes = 0;  // ICMP message length
+  Duration rtt;
+};
+
+// An ICMP error seen by the ping client (e.g. host unreachable from ARP
+// failure, TTL exceeded from a router).
+struct PingError {
+  Ipv4Address from;
+  std::uint16_t ident = 0;
+  std::uint16_t seq = 0;
+  IcmpType type = IcmpType::DestUnreachable;
+  std::uint8_t code = 0;
+  Instant at;  // when the error reached us
+};
+
+class Host {
+ public:
+  explicit Host(HostConfig config = {});
+  ~Host();
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  const std::string& name() const { return config_.name; }
+  Logger& logger() { return log_; }
+
+  // --- configuration ---------------------------------------------------
+  IfIndex add_interface(const InterfaceConfig& cfg);
+  // Adds an address with its prefix; installs the connected route and
+  // announces it with a gratuitous ARP request (RFC 5227 §3).
+  void add_address(Instant now, IfIndex iface, Ipv4Cidr addr);
+  // Static route; a default gateway is the route 0.0.0.0/0.
+  void add_route(Ipv4Cidr destination, std::optional<Ipv4Address> gateway, IfIndex iface,
+                 std::uint32_t metric = 0);
+  void set_default_gateway(Ipv4Address gateway, IfIndex iface) {
+    add_route(Ipv4Cidr(Ipv4Address::any(), 0), gateway, iface);
+  }
+  void set_forwarding(bool on) { config_.forwarding = on; }
+  void register_protocol(std::uint8_t protocol, ProtocolHandler handler);
+
+  std::size_t interface_count() const;
+  MacAddress mac(IfIndex iface) const;
+  std::uint16_t mtu(IfIndex iface) const;
+  const std::vector<Ipv4Cidr>& addresses(IfIndex iface) const;
+  bool is_local_address(Ipv4Address a) const;
+  const RouteTable& routes() const { return routes_; }
+  const ArpCache& arp_cache(IfIndex iface) const;
+
+  // --- driver interface ------------------------------------------------
+  void receive(Instant now, IfIndex iface, Bytes frame);
+  void poll(Instant now);
+  Instant poll_at() const;
+  std::optional<TxFrame> pop_transmit();
+  std::size_t pending_transmit() const { return tx_queue_.size(); }
+
+  // --- sending (used by ICMP here, UDP/TCP later) ------------------------
+  // Routes, fragments if needed (unless dont_frag) and queues `payload`
+  // as one IPv4 datagram. src = any picks the outgoing interface's address.
+  Result<void, SendError> send_ipv4(Instant now, Ipv4Address src, Ipv4Address dst,
+                                    std::uint8_t protocol, Bytes payload, bool dont_frag = false,
+                                    std::optional<std::uint8_t> ttl = std::nullopt);
+  // The source address this host would use towards dst.
+  std::optional<Ipv4Address> source_address_for(Ipv4Address dst) const;
+
+  // --- ping client (ICMP echo, RFC 792) -----------------------------------
+  Result<void, SendError> send_ping(Instant now, Ipv4Address dst, std::uint16_t ident,
+                                    std::uint16_t seq, std::size_t data_len = 56,
+                                    std::optional<std::uint8_t> ttl = std::nullopt);
+  std::vector<PingReply> take_ping_replies();
+  std::vector<PingError> take_ping_errors();
+
+  const HostStats& stats() const { return stats_; }
+
+ private:
+  struct Interface;
+  static constexpr std::size_t kMaxPingsInFlight = 1024;
+
+  // ingress
+  void receive_arp(Instant now, IfIndex iface, Bytes packet);
+  void receive_ipv4(Instant now, IfIndex iface, Bytes packet);
+  void deliver_local(Instant now, const Ipv4Header& h, Bytes datagram, Bytes payload,
+                     bool to_broadcast);
+  void receive_reassembled(Instant now, Bytes datagram);
+  void forward(Instant now, IfIndex in_iface, const Ipv4Header& h, Bytes datagram);
+  void receive_icmp(Instant now, const Ipv4Header& h, Bytes payload, bool to_broadcast);
+  // Hands an ICMP error about one of our own datagrams to its sender: the
+  // ping client or the protocol that sent the quoted datagram.
+  void deliver_icmp_error(Instant now, Ipv4Address from, const IcmpMessage& m);
+
+  // egress
+  // Sends a complete IPv4 datagram (header included) towards `next_hop`
+  // out of `iface`, fragmenting to the MTU when allowed.
+  void output_datagram(Instant now, IfIndex iface, Ipv4Address next_hop, Bytes datagram);
+  void transmit_ipv4(Instant now, IfIndex iface, Ipv4Address next_hop, PacketRef packet);
+  void send_arp(IfIndex iface, ArpOp op, MacAddress dst_mac, MacAddress target_mac,
+                Ipv4Address sender_ip, Ipv4Address target_ip);
+  void send_arp_request(IfIndex iface, Ipv4Address target, MacAddress dst_mac);
+  bool is_broadcast_on(IfIndex iface, Ipv4Address a) const;
+  PacketRef acquire();
+  void enqueue_frame(IfIndex iface, PacketRef frame);
+  void push_ethernet(IfIndex iface, MacAddress dst, std::uint16_t type, PacketRef packet);
+  void arp_resolution_failed(Instant now, IfIndex iface, Ipv4Address ip,
+                             std::vector<PacketRef> packets);
+
+  // ICMP errors about a datagram we received (RFC 1122 §3.2.2, RFC 1812 §4.3.2.7)
+  void send_icmp_error(Instant now, Bytes offending_datagram, IcmpType type, std::uint8_t code,
+                       std::uint16_t mtu = 0);
+  bool icmp_error_allowed(Instant now);
+
+  HostConfig config_;
+  Logger log_;
+  Rng rng_;
+  BufferPool pool_;
+  std::vector<std::unique_ptr<Interface>> ifaces_;
+  RouteTable routes_;
+  Reassembler reassembler_;
+  std::deque<TxFrame> tx_queue_;
+  struct Looped {
+    Instant at;
+    std::vector<std::uint8_t> datagram;
+  };
+  std::deque<Looped> loopback_;  // datagrams we sent to ourselves
+  std::vector<ProtocolHandler> handlers_;  // indexed by protocol number (256)
+  std::uint16_t next_ident_;
+  // ICMP error token bucket
+  double icmp_tokens_;
+  Instant icmp_tokens_at_;
+  // ping client: send times by (ident, seq)
+  struct PingSent {
+    std::uint16_t ident;
+    std::uint16_t seq;
+    Instant sent_at;
+  };
+  std::deque<PingSent> pings_in_flight_;
+  std::vector<PingReply> ping_replies_;
+  std::vector<PingError> ping_errors_;
+  HostStats stats_;
+};
+
+}  // namespace ws

@@ -1,0 +1,176 @@
+// A simulated point-to-point cable between two node ports, with per
+// direction faults (loss, duplication, reordering, corruption), delay and
+// jitter, a serialization rate with a bounded FIFO queue, and an MTU.
+//
+// The model of one direction, in the order a frame meets it:
+//
+//   offer() ─► runt/MTU check ─► FIFO queue (tail drop) ─► serializer at
+//   rate_bps ─► wire: loss, corruption, duplication, reordering, delay+jitter
+//   ─► arrival at the far port
+//
+// Faults are applied on the wire, after serialization: a lost frame still
+// occupied the sender's link time, as on a real cable. Every random choice
+// draws from the Rng passed in (the Simulation's single generator), in a
+// fixed order per frame — loss, corruption (bit count, bit positions),
+// duplication, reordering, jitter — and a draw is made only when its
+// probability (or jitter) is non-zero. So a seed replays a run exactly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string_view>
+#include <vector>
+
+#include "base/rng.hpp"
+#include "base/time.hpp"
+
+namespace ws::sim {
+
+class Node;
+
+// One direction's behaviour. The defaults are a perfect, instantaneous cable
+// with a 1500-byte MTU.
+struct LinkConfig {
+  // Propagation delay; each frame gets delay + uniform[0, jitter].
+  Duration delay = Duration::zero();
+  Duration jitter = Duration::zero();
+  // Probabilities in [0, 1], drawn independently per frame.
+  double loss = 0.0;
+  double duplicate = 0.0;  // an identical copy arrives right after the frame, same instant
+  double reorder = 0.0;    // the frame is held `reorder_delay` longer, so later frames overtake it
+  double corrupt = 0.0;    // 1..3 distinct random bits of the frame are flipped
+  Duration reorder_delay = Duration::millis(1);
+  // Serialization rate in bits per second; 0 means unlimited (no queueing).
+  std::uint64_t rate_bps = 0;
+  // Bytes that may wait for the serializer (the frame being serialized does
+  // not count). The default mirrors Linux's txqueuelen of 1000 full frames.
+  std::size_t queue_limit_bytes = 1000 * 1514;
+  // The largest Ethernet payload; the largest frame is mtu + 14 (no FCS).
+  std::size_t mtu = 1500;
+  // Frames propagating at once (after serialization, before arrival). A
+  // pipe is a queue too, and every queue is bounded (DESIGN.md).
+  std::size_t in_flight_limit = 1 << 16;
+
+  // Convenience: a cable with only a fixed delay.
+  static LinkConfig with_delay(Duration d) {
+    LinkConfig c;
+    c.delay = d;
+    return c;
+  }
+};
+
+struct LinkStats {
+  std::uint64_t sent = 0;       // frames offered by the sending port
+  std::uint64_t delivered = 0;  // frames handed to the receiving port (copies included)
+  std::uint64_t lost = 0;
+  std::uint64_t duplicated = 0;  // extra copies created
+  std::uint64_t reordered = 0;   // frames held back by `reorder_delay`
+  std::uint64_t corrupted = 0;
+  std::uint64_t queue_drops = 0;      // FIFO full (tail drop)
+  std::uint64_t mtu_drops = 0;        // Ethernet payload > mtu
+  std::uint64_t runt_drops = 0;       // shorter than an Ethernet header (14 bytes)
+  std::uint64_t in_flight_drops = 0;  // more than in_flight_limit frames on the wire
+};
+
+// Which way a frame travels: from end A (the first pair given to
+// Simulation::connect) to end B, or back.
+enum class Dir : std::uint8_t { kAtoB = 0, kBtoA = 1 };
+
+constexpr Dir reverse(Dir d) { return d == Dir::kAtoB ? Dir::kBtoA : Dir::kAtoB; }
+
+struct LinkEnd {
+  Node* node = nullptr;
+  std::size_t port = 0;
+};
+
+// What became of a frame offered to a link.
+enum class LinkVerdict : std::uint8_t {
+  kInFlight,  // on its way (possibly corrupted, duplicated or reordered)
+  kLost,      // serialized, then lost on the wire
+  kQueueDrop,
+  kMtuDrop,
+  kRuntDrop,
+  kInFlightDrop,
+};
+
+std::string_view to_string(LinkVerdict v);
+
+class Link {
+ public:
+  // A frame that will reach the far end at `at`.
+  struct Arrival {
+    Instant at;
+    std::vector<std::uint8_t> bytes;
+  };
+
+  Link(LinkEnd a, LinkEnd b, const LinkConfig& ab, const LinkConfig& ba);
+
+  const LinkEnd& end(Dir from) const { return from == Dir::kAtoB ? a_ : b_; }
+  const LinkEnd& end_a() const { return a_; }
+  const LinkEnd& end_b() const { return b_; }
+  // The direction in which frames sent by `node`'s `port` travel.
+  Dir dir_from(const Node& node, std::size_t port) const {
+    return (a_.node == &node && a_.port == port) ? Dir::kAtoB : Dir::kBtoA;
+  }
+
+  const LinkConfig& config(Dir d) const { return side(d).config; }
+  // Takes effect for frames offered from now on (e.g. cut the cable with
+  // loss = 1 at some instant); frames already queued or flying are kept.
+  void set_config(Dir d, const LinkConfig& c) { side(d).config = c; }
+  void set_config(const LinkConfig& both) {
+    set_config(Dir::kAtoB, both);
+    set_config(Dir::kBtoA, both);
+  }
+  const LinkStats& stats(Dir d) const { return side(d).stats; }
+  // Bytes waiting for the serializer at `now` (0 when rate_bps is 0).
+  std::size_t queued_bytes(Dir d, Instant now);
+  std::size_t in_flight(Dir d) const { return side(d).in_flight; }
+
+  // The link's model, used by Simulation (and by tests on their own): takes
+  // a frame sent at `now` in direction `d`, appends 0, 1 or 2 arrivals to
+  // `out` (arrival times are >= now) and says what happened. Each arrival
+  // must later be reported with arrived().
+  LinkVerdict offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng& rng,
+                    std::vector<Arrival>& out);
+  // One arrival of direction `d` reached the far port.
+  void arrived(Dir d);
+
+ private:
+  static constexpr std::size_t kEthernetHeaderLen = 14;
+
+  struct Pending {  // a frame accepted by the serializer
+    Instant start;  // when its serialization begins
+    std::size_t bytes;
+  };
+  struct Side {
+    LinkConfig config;
+    LinkStats stats;
+    // Rate limiting: frames whose serialization has not started yet, in
+    // start order; their total is `waiting_bytes`. Bounded by
+    // queue_limit_bytes / 14 entries (runts never enter).
+    std::deque<Pending> waiting;
+    std::size_t waiting_bytes = 0;
+    Instant busy_until = Instant::zero();
+    // The latest arrival of a frame that was not picked for reordering:
+    // later frames never arrive before it, so jitter alone cannot reorder.
+    Instant last_arrival = Instant::zero();
+    std::size_t in_flight = 0;
+  };
+
+  Side& side(Dir d) { return sides_[static_cast<std::size_t>(d)]; }
+  const Side& side(Dir d) const { return sides_[static_cast<std::size_t>(d)]; }
+  static void release_started(Side& s, Instant now);
+  static void corrupt_bits(std::vector<std::uint8_t>& frame, Rng& rng);
+  static Duration draw_jitter(const LinkConfig& c, Rng& rng);
+
+  LinkEnd a_;
+  LinkEnd b_;
+  Side sides_[2];
+};
+
+// Time to clock `bytes` onto a line of `rate_bps`, rounded up to whole
+// nanoseconds; zero when the rate is unlimited.
+Duration serialization_time(std::size_t bytes, std::uint64_t rate_bps);
+
+}  // namespace ws::sim
