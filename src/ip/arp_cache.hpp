@@ -23,7 +23,7 @@ struct ArpConfig {
   Duration retry_interval = Duration::seconds(1);   // between requests while resolving
   std::uint32_t max_requests = 3;                   // requests before giving up
   std::size_t max_entries = 512;
-  std::size_t max_pending = 8;                      // packets queued per unresolved address
+  std::size_t max_pending = 64;  // packets per unresolved address: a 64 KiB datagram is 45 fragments
 };
 
 struct ArpStats {

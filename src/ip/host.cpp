@@ -287,7 +287,7 @@ void Host::deliver_local(Instant now, const Ipv4Header& h, Bytes datagram, Bytes
   }
   const ProtocolHandler& handler = handlers_[h.protocol];
   if (handler.on_datagram) {
-    handler.on_datagram(now, h, payload);
+    handler.on_datagram(now, h, payload, datagram);
     return;
   }
   ++stats_.ip_unknown_protocol;
@@ -344,8 +344,21 @@ Result<void, SendError> Host::send_ipv4(Instant now, Ipv4Address src, Ipv4Addres
                                         std::uint8_t protocol, Bytes payload, bool dont_frag,
                                         std::optional<std::uint8_t> ttl) {
   if (payload.size() + Ipv4View::kMinHeaderLen > 0xffff) return Unexpected{SendError::MessageTooLong};
-  std::optional<Route> route = routes_.lookup(dst);
-  if (!route && dst.is_broadcast() && !ifaces_.empty()) route = Route{{}, std::nullopt, 0, 0, true};
+  std::optional<Route> route;
+  if (dst.is_broadcast()) {
+    // Limited broadcast is never routed (RFC 1122 §3.3.6): it leaves on the
+    // interface of the source address, or the first one with an address.
+    for (IfIndex i = 0; i < ifaces_.size() && !route; ++i) {
+      for (const auto& c : ifaces_[i]->addrs) {
+        if (src.is_unspecified() || c.address() == src) {
+          route = Route{c, std::nullopt, i, 0, true};
+          break;
+        }
+      }
+    }
+  } else {
+    route = routes_.lookup(dst);
+  }
   if (!route) return Unexpected{SendError::NoRoute};
   if (src.is_unspecified()) {
     auto s = dst.is_broadcast() ? (ifaces_[route->iface]->addrs.empty()

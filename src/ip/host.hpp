@@ -65,8 +65,9 @@ struct TxFrame {
 // A transport protocol's hook for datagrams and ICMP errors addressed to it
 // (UDP and TCP register here in later layers).
 struct ProtocolHandler {
-  // payload: the transport bytes of a whole (reassembled) datagram.
-  std::function<void(Instant, const Ipv4Header&, Bytes payload)> on_datagram;
+  // payload: the transport bytes of a whole (reassembled) datagram;
+  // datagram: header and payload, for quoting in an ICMP error.
+  std::function<void(Instant, const Ipv4Header&, Bytes payload, Bytes datagram)> on_datagram;
   // An ICMP error whose quoted datagram carried this protocol.
   std::function<void(Instant, const IcmpMessage&, const QuotedDatagram&)> on_icmp_error;
 };
@@ -155,6 +156,15 @@ class Host {
   std::vector<PingReply> take_ping_replies();
   std::vector<PingError> take_ping_errors();
 
+  // An ICMP error about `offending_datagram` (header + at least 8 bytes),
+  // subject to the RFC 1122 §3.2.2 / RFC 1812 §4.3.2.7 suppression rules
+  // and the rate limit; about our own datagram it goes to the local sender.
+  // Transports use it for port unreachable.
+  void send_icmp_error(Instant now, Bytes offending_datagram, IcmpType type, std::uint8_t code,
+                       std::uint16_t mtu = 0);
+
+  // The host's seeded generator (ephemeral ports, ISN keys...).
+  Rng& rng() { return rng_; }
   const HostStats& stats() const { return stats_; }
 
  private:
@@ -188,9 +198,6 @@ class Host {
   void arp_resolution_failed(Instant now, IfIndex iface, Ipv4Address ip,
                              std::vector<PacketRef> packets);
 
-  // ICMP errors about a datagram we received (RFC 1122 §3.2.2, RFC 1812 §4.3.2.7)
-  void send_icmp_error(Instant now, Bytes offending_datagram, IcmpType type, std::uint8_t code,
-                       std::uint16_t mtu = 0);
   bool icmp_error_allowed(Instant now);
 
   HostConfig config_;

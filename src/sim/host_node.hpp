@@ -1,33 +1,36 @@
-// A Host on the simulated network: interface i of the host is port i.
-// Add the host's interfaces before connecting its ports.
+// A host on the simulated network: a Stack (Host + transports + sockets)
+// whose interface i is port i. Add interfaces before connecting ports.
 #pragma once
 
-#include "ip/host.hpp"
+#include "socket/stack.hpp"
 #include "sim/node.hpp"
 
 namespace ws::sim {
 
 class HostNode final : public Node {
  public:
-  explicit HostNode(HostConfig config) : host_(std::move(config)) {}
+  explicit HostNode(HostConfig config) : stack_(StackConfig{std::move(config)}) {}
+  explicit HostNode(StackConfig config) : stack_(std::move(config)) {}
 
-  Host& host() { return host_; }
-  const Host& host() const { return host_; }
+  Stack& stack() { return stack_; }
+  const Stack& stack() const { return stack_; }
+  Host& host() { return stack_.host(); }
+  const Host& host() const { return stack_.host(); }
 
-  const std::string& name() const override { return host_.name(); }
-  std::size_t port_count() const override { return host_.interface_count(); }
-  void deliver(Instant now, std::size_t port, Bytes frame) override { host_.receive(now, port, frame); }
-  void poll(Instant now) override { host_.poll(now); }
-  Instant poll_at() const override { return host_.poll_at(); }
+  const std::string& name() const override { return stack_.host().name(); }
+  std::size_t port_count() const override { return stack_.host().interface_count(); }
+  void deliver(Instant now, std::size_t port, Bytes frame) override { stack_.receive(now, port, frame); }
+  void poll(Instant now) override { stack_.poll(now); }
+  Instant poll_at() const override { return stack_.poll_at(); }
   void drain(std::vector<OutFrame>& out) override {
-    while (auto tx = host_.pop_transmit()) {
+    while (auto tx = stack_.pop_transmit()) {
       const Bytes b = tx->frame->bytes();
       out.push_back(OutFrame{tx->iface, {b.begin(), b.end()}});
     }
   }
 
  private:
-  Host host_;
+  Stack stack_;
 };
 
 }  // namespace ws::sim

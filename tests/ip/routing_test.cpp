@@ -157,7 +157,7 @@ TEST_F(NarrowLink, DontFragmentGetsFragNeededWithTheNextHopMtu) {
 
 TEST_F(Routed, ProtocolHandlersReceiveDatagramsAndIcmpErrors) {
   std::vector<std::string> got;
-  b.register_protocol(253, ProtocolHandler{[&](Instant, const Ipv4Header& h, Bytes p) {
+  b.register_protocol(253, ProtocolHandler{[&](Instant, const Ipv4Header& h, Bytes p, Bytes) {
                                              got.push_back(h.src.to_string() + " " + std::string(p.begin(), p.end()));
                                            },
                                            nullptr});
