@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ws::cli {
 
@@ -30,5 +31,26 @@ struct SimPingOptions {
   bool quiet = false;      // no frame trace
 };
 int run_sim_ping(const SimPingOptions& opts);
+
+// `wirestack sim udp-echo|udp-time|udp-chat`: the seed programs (apps/)
+// on a simulated network.
+enum class UdpProgram : std::uint8_t { Echo, Time, Chat };
+struct SimUdpOptions {
+  UdpProgram program = UdpProgram::Echo;
+  std::uint64_t seed = 1;
+  double loss = 0.0;        // per frame on every client's cable, each direction
+  double delay_ms = 1.0;    // one-way delay of every link
+  std::string pcap_path;
+  bool across_router = false;
+  bool quiet = false;       // no frame trace
+  double timeout_ms = 1000; // clients' receive timeout per attempt
+  int retries = 3;          // clients' resends after a timeout
+  std::vector<std::string> inputs;  // echo: messages; time: formats; chat: "FROM:TO:TEXT" lines
+  std::uint16_t port = 0;           // server port; 0: the program's (echo 82, time 9000, chat 8081)
+  std::int64_t epoch = 1767225600;  // time: what virtual time 0 is (unix seconds)
+  std::vector<std::string> names;   // chat: the clients
+  double gap_ms = 300;              // chat: between two lines of the script
+};
+int run_sim_udp(const SimUdpOptions& opts);
 
 }  // namespace ws::cli

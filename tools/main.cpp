@@ -34,10 +34,56 @@ int main(int argc, char** argv) {
                      "client 192.0.2.10 and server 198.51.100.20 on two switches joined by a router");
   ping_cmd->add_flag("-q,--quiet", ping.quiet, "Only ping's own lines, no frame trace");
 
+  // The seed programs. Options every udp-* command shares first.
+  ws::cli::SimUdpOptions echo, time_opts, chat;
+  echo.program = ws::cli::UdpProgram::Echo;
+  echo.inputs = {"sb", "hello world"};
+  time_opts.program = ws::cli::UdpProgram::Time;
+  time_opts.inputs = {"", "%Y %m %d", "%H:%M:%S"};
+  chat.program = ws::cli::UdpProgram::Chat;
+  chat.names = {"alice", "bob", "carol"};
+  chat.inputs = {"alice:bob:hello bob", "bob:carol:hi carol, bob here", "carol:alice:hello alice", "alice:dave:are you there?"};
+  auto add_common = [](CLI::App* cmd, ws::cli::SimUdpOptions& o) {
+    cmd->add_option("--seed", o.seed, "Seed of the simulation: same seed, same run")->capture_default_str();
+    cmd->add_option("--loss", o.loss, "Loss probability of each frame on every client's cable, both directions (0..1)")
+        ->capture_default_str();
+    cmd->add_option("--delay", o.delay_ms, "One-way delay of every link, ms")->capture_default_str();
+    cmd->add_option("--pcap", o.pcap_path, "Write every frame, as each host sent it, to this pcap file");
+    cmd->add_flag("--across-router", o.across_router,
+                  "Server on 198.51.100.0/24 behind a router; clients on 192.0.2.0/24 (chat: every other client "
+                  "on the server's side)");
+    cmd->add_flag("-q,--quiet", o.quiet, "Only the programs' own lines, no frame trace");
+    cmd->add_option("--timeout", o.timeout_ms, "Clients' receive timeout per attempt, ms")->capture_default_str();
+    cmd->add_option("--retries", o.retries, "Clients' resends after a timeout")->capture_default_str();
+    cmd->add_option("--port", o.port, "Server port (default: the notes' port: echo 82, time 9000, chat 8081)");
+  };
+  auto* echo_cmd = sim_cmd->add_subcommand(
+      "udp-echo", "Seed 001 §9: a UDP server answers each datagram with it in upper case");
+  add_common(echo_cmd, echo);
+  echo_cmd->add_option("-m,--message", echo.inputs, "A line the client sends (repeat; \"q\" stops the client)")
+      ->capture_default_str();
+  auto* time_cmd = sim_cmd->add_subcommand(
+      "udp-time", "Seed 004 §11: a UDP time server; each request is a strftime format (empty: %Y-%m-%d %X)");
+  add_common(time_cmd, time_opts);
+  time_cmd->add_option("-f,--format", time_opts.inputs, "A format the client asks for (repeat; \"\" for the default)")
+      ->capture_default_str();
+  time_cmd->add_option("--epoch", time_opts.epoch, "Unix time of virtual time 0 (default 2026-01-01 00:00:00 UTC)")
+      ->capture_default_str();
+  auto* chat_cmd = sim_cmd->add_subcommand(
+      "udp-chat", "Seed 004 §10: the UDP \"QQ\" chat with named clients, a name registry and peer-to-peer messages");
+  add_common(chat_cmd, chat);
+  chat_cmd->add_option("-n,--names", chat.names, "The clients' names (one host each)")->delimiter(',')->capture_default_str();
+  chat_cmd->add_option("-s,--say", chat.inputs, "FROM:TO:TEXT, one line of the conversation (repeat; in order)")
+      ->capture_default_str();
+  chat_cmd->add_option("--gap", chat.gap_ms, "Between two lines of the conversation, ms")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*demo_cmd) return ws::cli::run_demo(demo);
   if (*decode_cmd) return ws::cli::run_decode(decode);
   if (*ping_cmd) return ws::cli::run_sim_ping(ping);
+  if (*echo_cmd) return ws::cli::run_sim_udp(echo);
+  if (*time_cmd) return ws::cli::run_sim_udp(time_opts);
+  if (*chat_cmd) return ws::cli::run_sim_udp(chat);
   return 2;
 }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 namespace ws {
 
 class UdpLayer;
+class TcpLayer;
 
 enum class SocketType : std::uint8_t { Datagram, Stream };
 
@@ -52,7 +54,12 @@ enum class SockOpt : std::uint8_t {
   RcvBuf,     // SO_RCVBUF: receive queue limit in bytes
   SndBuf,     // SO_SNDBUF: send buffer limit in bytes
   Broadcast,  // SO_BROADCAST: allow sending to broadcast addresses
+  NoDelay,    // TCP_NODELAY: no Nagle
+  KeepAlive,  // SO_KEEPALIVE
+  Linger,     // SO_LINGER in seconds; -1 = off; 0 = close() resets (RST)
 };
+
+enum class ShutdownHow : std::uint8_t { Read, Write, Both };  // SHUT_RD, SHUT_WR, SHUT_RDWR
 
 struct Received {
   std::size_t len = 0;    // bytes copied into the caller's buffer
@@ -66,6 +73,7 @@ struct StackConfig {
   std::size_t default_rcvbuf = 212992;  // Linux's net.core.rmem_default
   std::size_t default_sndbuf = 212992;
   std::size_t max_buffer = 4 * 1024 * 1024;  // SO_RCVBUF/SO_SNDBUF are clamped to this
+  std::size_t max_connections = 4096;        // TCP connections, orphans (TIME-WAIT...) included
   // ICMP port unreachable for datagrams to closed ports goes through the
   // host's ICMP error rate limit (HostConfig::icmp_error_*).
 };
@@ -81,7 +89,10 @@ class Stack {
   const Host& host() const { return host_; }
 
   // --- driver interface (as Host's) ---
-  void receive(Instant now, IfIndex iface, Bytes frame) { host_.receive(now, iface, frame); }
+  void receive(Instant now, IfIndex iface, Bytes frame) {
+    saw(now);
+    host_.receive(now, iface, frame);
+  }
   void poll(Instant now);
   Instant poll_at() const;
   std::optional<TxFrame> pop_transmit() { return host_.pop_transmit(); }
@@ -90,16 +101,38 @@ class Stack {
   SockResult<SocketId> socket(SocketType type);
   SockResult<void> bind(SocketId s, SocketAddress local);
   // Datagram: sets the default peer and filters other senders (RFC 1122 §4.1.3.4 spirit).
+  // Stream: starts the handshake and returns EINPROGRESS; the socket turns
+  // writable when connected, or reports the error (take_error) — like a
+  // nonblocking connect(2).
   SockResult<void> connect(Instant now, SocketId s, SocketAddress peer);
   // sendto (dst given) or send (connected socket, dst = nullopt). An
   // unbound socket is bound to an ephemeral port first.
   SockResult<std::size_t> send_to(Instant now, SocketId s, Bytes data,
                                   std::optional<SocketAddress> dst = std::nullopt);
-  // recvfrom / recv: one datagram per call.
-  SockResult<Received> recv_from(SocketId s, MutBytes buffer);
+  // recvfrom / recv: one datagram per call (datagram sockets); for a
+  // stream, the bytes available — len 0 is end of stream.
+  SockResult<Received> recv_from(Instant now, SocketId s, MutBytes buffer);
+  // Without `now`, the time of the latest call that had one (fine for
+  // datagram sockets; a stream's window update is then timed by it).
+  SockResult<Received> recv_from(SocketId s, MutBytes buffer) { return recv_from(last_now_, s, buffer); }
   SockResult<void> close(Instant now, SocketId s);
 
-  SockResult<void> set_option(SocketId s, SockOpt opt, int value);
+  // --- stream sockets (TCP) ---
+  // listen(backlog): at most `backlog` connections wait in the SYN and
+  // accept queues together; further SYNs are dropped.
+  SockResult<void> listen(SocketId s, int backlog);
+  // accept(): a new socket for the next established connection, and its peer.
+  struct Accepted {
+    SocketId socket;
+    SocketAddress peer;
+  };
+  SockResult<Accepted> accept(SocketId listener);
+  SockResult<void> shutdown(Instant now, SocketId s, ShutdownHow how);
+  // SO_ERROR: the error a failed connect (or a reset) left, reported once.
+  std::optional<SockError> take_error(SocketId s);
+
+  SockResult<void> set_option(Instant now, SocketId s, SockOpt opt, int value);
+  SockResult<void> set_option(SocketId s, SockOpt opt, int value) { return set_option(last_now_, s, opt, value); }
   SockResult<int> get_option(SocketId s, SockOpt opt) const;
   SockResult<SocketAddress> local_address(SocketId s) const;
   SockResult<SocketAddress> peer_address(SocketId s) const;
@@ -114,15 +147,22 @@ class Stack {
 
   UdpLayer& udp() { return *udp_; }
   const UdpLayer& udp() const { return *udp_; }
+  TcpLayer& tcp() { return *tcp_; }
+  const TcpLayer& tcp() const { return *tcp_; }
+  std::optional<SocketType> type_of(SocketId s) const;
 
  private:
   struct Table;
-  std::optional<SocketType> type_of(SocketId s) const;
+  SockResult<SocketId> allocate(SocketType type);
+
+  void saw(Instant now) { last_now_ = std::max(last_now_, now); }
 
   StackConfig config_;
+  Instant last_now_;
   Host host_;
   std::unique_ptr<Table> table_;
   std::unique_ptr<UdpLayer> udp_;
+  std::unique_ptr<TcpLayer> tcp_;
 };
 
 }  // namespace ws

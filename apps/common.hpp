@@ -1,0 +1,30 @@
+// What the seed programs share: a print() that goes where the caller wants
+// (the CLI prints it with the virtual time, tests collect it), and the
+// small Python conveniences the notes lean on (bytes.upper(), the repr of
+// bytes and of an address tuple).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "app/socket.hpp"
+
+namespace ws::apps {
+
+// The programs' print(): one line per call, without the newline.
+using Print = std::function<void(std::string_view line)>;
+
+// bytes.upper(): ASCII letters only, like Python's bytes (not str) method.
+std::string upper(std::string_view data);
+// Python's repr of bytes: b'sb', b'it\'s', b'\x00\xff'.
+std::string py_bytes(std::string_view data);
+// Python's repr of an address tuple: ('192.0.2.10', 49152).
+std::string py_addr(const SocketAddress& addr);
+
+// Errors a receive loop survives (another datagram may come); anything
+// else (EBADF, EINVAL, EAGAIN of a nonblocking socket...) ends the loop
+// instead of spinning on it.
+bool is_transient(SockError e);
+
+}  // namespace ws::apps
