@@ -89,7 +89,7 @@ WaitId Loop::wait_readiness(Stack& stack, SocketId s, Waiter& w) {
 WaitId Loop::wait_until(Instant at, Waiter& w) {
   const WaitId id = next_id_++;
   waiters_.emplace(id, Entry{&w, nullptr, 0, true});
-  call_at(at, [this, id] { fire(id); });
+  if (at != Instant::never()) call_at(at, [this, id] { fire(id); });
   return id;
 }
 

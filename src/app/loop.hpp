@@ -85,7 +85,7 @@ class Loop {
   // `w` is woken whenever the readiness of (stack, s) may have changed,
   // until withdrawn.
   WaitId wait_readiness(Stack& stack, SocketId s, Waiter& w);
-  // `w` is woken once at `at`.
+  // `w` is woken once at `at` (never: only withdrawn).
   WaitId wait_until(Instant at, Waiter& w);
   // Forgets a wait; pending notifications for it are dropped. 0 and ids
   // already fired or withdrawn are ignored.
@@ -126,6 +126,13 @@ class Loop {
 
 // ---- timers ---------------------------------------------------------------
 
+// now + d, saturating at Instant::never() (a timeout of Duration::max()
+// means "never", not a signed overflow).
+constexpr Instant deadline_after(Instant now, Duration d) {
+  if (d > Instant::never() - now) return Instant::never();
+  return now + d;
+}
+
 // co_await sleep(loop, d): resumes after `d` of the loop's time. sleep of
 // zero or less still yields to everything else due now (asyncio.sleep(0)).
 class [[nodiscard]] SleepAwaiter final : public Waiter {
@@ -154,7 +161,9 @@ class [[nodiscard]] SleepAwaiter final : public Waiter {
 };
 
 inline SleepAwaiter sleep_until(Loop& loop, Instant until) { return SleepAwaiter(loop, until); }
-inline SleepAwaiter sleep(Loop& loop, Duration d) { return SleepAwaiter(loop, loop.now() + d); }
+inline SleepAwaiter sleep(Loop& loop, Duration d) {
+  return SleepAwaiter(loop, deadline_after(loop.now(), d));
+}
 
 // Runs `task` after `d` (to start programs at staggered times).
 Task<void> delayed(Loop& loop, Duration d, Task<void> task);

@@ -77,7 +77,7 @@ class [[nodiscard]] IoAwaiter final : public Waiter {
   void await_suspend(std::coroutine_handle<> h) {
     h_ = h;
     io_wait_ = loop_.wait_readiness(stack_, socket_, *this);
-    if (timeout_) timer_wait_ = loop_.wait_until(loop_.now() + *timeout_, timer_);
+    if (timeout_) timer_wait_ = loop_.wait_until(deadline_after(loop_.now(), *timeout_), timer_);
   }
   Result await_resume() { return std::move(*result_); }
 
@@ -184,10 +184,10 @@ class Socket {
   }
   SockResult<void> set_rcvbuf(int bytes) { return setsockopt(SockOpt::RcvBuf, bytes); }
   SockResult<void> set_sndbuf(int bytes) { return setsockopt(SockOpt::SndBuf, bytes); }
-  // Python's settimeout: nullopt blocks forever (the default); zero makes
-  // every call nonblocking (EAGAIN instead of waiting); otherwise a call
-  // that has waited this long fails with SockError::TimedOut. Applies to
-  // each later awaitable call.
+  // Python's settimeout: nullopt blocks forever (the default); zero (or
+  // less) makes every call nonblocking (EAGAIN instead of waiting);
+  // otherwise a call that has waited this long fails with
+  // SockError::TimedOut. Applies to each later awaitable call.
   void settimeout(std::optional<Duration> timeout) { timeout_ = timeout; }
   std::optional<Duration> gettimeout() const { return timeout_; }
   SockResult<SocketAddress> getsockname() const;

@@ -173,6 +173,21 @@ TEST(Socket, OptionsNamesConnectSendAndClose) {
   EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
 }
 
+TEST(Socket, TimeoutOfDurationMaxMeansNever) {
+  // now + Duration::max() would overflow: it saturates to "never" (UBSan
+  // checks the arithmetic in the sanitizer build).
+  LanWorld w(11);
+  Outcome out;
+  w.loop.spawn(delayed(w.loop, Duration::millis(100),
+                       bind_and_receive(w.loop, w.server(), Duration::max(), out)));
+  w.sim.run_until(t0 + Duration::seconds(100));
+  EXPECT_FALSE(out.resumed);
+  EXPECT_EQ(w.loop.waiter_count(), 2u) << "waiting for data, and a timer that never fires";
+  EXPECT_EQ(deadline_after(t0 + Duration::seconds(1), Duration::max()), Instant::never());
+  EXPECT_EQ(deadline_after(t0 + Duration::seconds(1), Duration::seconds(2)),
+            t0 + Duration::seconds(3));
+}
+
 // ---- cancellation ---------------------------------------------------------
 
 TEST(Cancellation, DestroyedWhileWaitingThenReadableIsNeverResumed) {
