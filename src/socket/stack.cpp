@@ -195,6 +195,20 @@ SockResult<void> Stack::set_option(Instant now, SocketId s, SockOpt opt, int val
       if (udp) return sock_error(SockError::OpNotSupported);
       tcp_->set_linger(s, value < 0 ? std::nullopt : std::optional<int>(value));
       return {};
+    case SockOpt::KeepIdle:
+    case SockOpt::KeepIntvl:
+    case SockOpt::KeepCnt: {
+      if (udp) return sock_error(SockError::OpNotSupported);
+      if (value < 1 || value > 32767) return sock_error(SockError::Invalid);  // Linux's bounds
+      const tcp::ConnectionConfig& cur = tcp_->socket_config(s);
+      Duration idle = cur.keepalive_idle, intvl = cur.keepalive_interval;
+      unsigned cnt = cur.keepalive_probes;
+      if (opt == SockOpt::KeepIdle) idle = Duration::seconds(value);
+      if (opt == SockOpt::KeepIntvl) intvl = Duration::seconds(value);
+      if (opt == SockOpt::KeepCnt) cnt = static_cast<unsigned>(value);
+      tcp_->set_keepalive_params(now, s, idle, intvl, cnt);
+      return {};
+    }
   }
   return sock_error(SockError::Invalid);
 }
@@ -219,6 +233,15 @@ SockResult<int> Stack::get_option(SocketId s, SockOpt opt) const {
     case SockOpt::Linger:
       if (udp) return sock_error(SockError::OpNotSupported);
       return tcp_->linger(s).value_or(-1);
+    case SockOpt::KeepIdle:
+    case SockOpt::KeepIntvl:
+    case SockOpt::KeepCnt: {
+      if (udp) return sock_error(SockError::OpNotSupported);
+      const tcp::ConnectionConfig& c = tcp_->socket_config(s);
+      if (opt == SockOpt::KeepIdle) return static_cast<int>(c.keepalive_idle.total_millis() / 1000);
+      if (opt == SockOpt::KeepIntvl) return static_cast<int>(c.keepalive_interval.total_millis() / 1000);
+      return static_cast<int>(c.keepalive_probes);
+    }
   }
   return sock_error(SockError::Invalid);
 }

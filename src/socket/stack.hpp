@@ -57,6 +57,9 @@ enum class SockOpt : std::uint8_t {
   NoDelay,    // TCP_NODELAY: no Nagle
   KeepAlive,  // SO_KEEPALIVE
   Linger,     // SO_LINGER in seconds; -1 = off; 0 = close() resets (RST)
+  KeepIdle,   // TCP_KEEPIDLE: seconds of silence before the first probe (default 7200)
+  KeepIntvl,  // TCP_KEEPINTVL: seconds between probes (default 75)
+  KeepCnt,    // TCP_KEEPCNT: unanswered probes before ETIMEDOUT (default 9)
 };
 
 enum class ShutdownHow : std::uint8_t { Read, Write, Both };  // SHUT_RD, SHUT_WR, SHUT_RDWR

@@ -231,6 +231,36 @@ void Connection::set_keepalive(Instant now, bool on) {
 
 void Connection::set_rcvbuf(std::size_t bytes) { rcv_.set_capacity(std::max<std::size_t>(bytes, rcv_.buffered())); }
 
+void Connection::set_keepalive_params(Instant now, Duration idle, Duration interval, unsigned probes) {
+  config_.keepalive_idle = idle;
+  config_.keepalive_interval = interval;
+  config_.keepalive_probes = probes;
+  if (config_.keepalive) restart_keepalive(now);
+}
+
+// One list of the counters, so += and fields() never disagree.
+#define WS_CONNECTION_COUNTERS(X)                                                                \
+  X(segments_sent) X(segments_received) X(bytes_sent) X(bytes_received) X(retransmitted_segments) \
+  X(retransmitted_bytes) X(rto_expiries) X(fast_retransmits) X(dup_acks) X(unacceptable_segments) \
+  X(challenge_acks) X(zero_window_probes) X(window_updates) X(delayed_acks) X(keepalive_probes)   \
+  X(out_of_order_segments) X(resets_received)
+
+ConnectionStats& ConnectionStats::operator+=(const ConnectionStats& o) {
+#define WS_ADD(name) name += o.name;
+  WS_CONNECTION_COUNTERS(WS_ADD)
+#undef WS_ADD
+  return *this;
+}
+
+std::vector<std::pair<std::string_view, std::uint64_t>> ConnectionStats::fields() const {
+  std::vector<std::pair<std::string_view, std::uint64_t>> out;
+#define WS_FIELD(name) out.emplace_back(#name, name);
+  WS_CONNECTION_COUNTERS(WS_FIELD)
+#undef WS_FIELD
+  return out;
+}
+#undef WS_CONNECTION_COUNTERS
+
 void Connection::restart_keepalive(Instant now) {
   keepalive_sent_ = 0;
   if (config_.keepalive && state_ == State::Established) {

@@ -21,6 +21,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/time.hpp"
 #include "socket/address.hpp"
@@ -86,6 +88,12 @@ struct ConnectionStats {
   std::uint64_t window_updates = 0;          // ACKs sent only to open the window
   std::uint64_t delayed_acks = 0;            // ACKs sent by the delayed-ACK timer
   std::uint64_t keepalive_probes = 0;
+  std::uint64_t out_of_order_segments = 0;  // held beyond a gap
+  std::uint64_t resets_received = 0;         // RSTs that ended the connection
+
+  ConnectionStats& operator+=(const ConnectionStats& o);
+  // Name/value pairs in declaration order, for nstat-like printing.
+  std::vector<std::pair<std::string_view, std::uint64_t>> fields() const;
 };
 
 struct FourTuple {
@@ -166,6 +174,8 @@ class Connection {
   void set_nodelay(Instant now, bool on);
   void set_keepalive(Instant now, bool on);
   void set_rcvbuf(std::size_t bytes);
+  // TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT.
+  void set_keepalive_params(Instant now, Duration idle, Duration interval, unsigned probes);
   void set_sndbuf(std::size_t bytes) { snd_.set_capacity(bytes); }
 
  private:

@@ -85,7 +85,10 @@ void Connection::on_segment_syn_sent(Instant now, const TcpSegment& seg) {
   }
   // Second: RST. Only with an acceptable ACK does it refuse the connection.
   if (seg.flags.rst()) {
-    if (ack_ok) finish(SockError::ConnRefused);
+    if (ack_ok) {
+      ++stats_.resets_received;
+      finish(SockError::ConnRefused);
+    }
     return;
   }
   // Fourth: SYN.
@@ -141,6 +144,7 @@ void Connection::process_rst(Instant now, const TcpSegment& seg) {
     send_challenge_ack(now);
     return;
   }
+  ++stats_.resets_received;
   switch (state_) {
     case State::SynReceived:
       // Passive: back to LISTEN (the layer forgets this child). Active
@@ -324,6 +328,7 @@ void Connection::process_text_and_fin(Instant now, const TcpSegment& seg) {
   const bool had_gap = rcv_.held_ranges() > 0;
   const InsertResult r = rcv_.insert(seg.seq, seg.payload, seg.flags.fin());
   stats_.bytes_received += r.in_order;
+  if (r.out_of_order) ++stats_.out_of_order_segments;
   if (read_shutdown_ && rcv_.buffered() > 0) rcv_.consume(rcv_.buffered());  // SHUT_RD: discard
   // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: ACK at once for out-of-order data,
   // duplicates and gap fills; otherwise delay, but ACK every second full segment.

@@ -230,7 +230,10 @@ void Connection::output(Instant now) {
       }
     }
     const bool fin = fin_pending && len == unsent;
-    if (!send_data_segment(now, snd_nxt_, len, fin, false)) break;
+    // After a timeout SND.NXT went back to SND.UNA: what it sends again
+    // below SND.MAX is a retransmission (counted so, and never timed: Karn).
+    const bool again = snd_nxt_.before(snd_max_);
+    if (!send_data_segment(now, snd_nxt_, len, fin, again)) break;
     snd_nxt_ = snd_nxt_ + static_cast<std::uint32_t>(len) + (fin ? 1 : 0);
     if (fin) break;
   }

@@ -83,6 +83,7 @@ void TcpLayer::free_connection(ConnId id) {
   auto t = by_tuple_.find(key_of(it->second.conn->tuple()));
   if (t != by_tuple_.end() && t->second == id) by_tuple_.erase(t);
   timers_.remove(id);
+  freed_totals_ += it->second.conn->stats();
   conns_.erase(it);
   ++stats_.connections_freed;
 }
@@ -499,6 +500,24 @@ void TcpLayer::set_keepalive(Instant now, SocketId id, bool on) {
   s.config.keepalive = on;
   if (Connection* c = conn_of(s)) {
     c->set_keepalive(now, on);
+    after(*s.conn);
+  }
+}
+
+tcp::ConnectionStats TcpLayer::connection_totals() const {
+  tcp::ConnectionStats total = freed_totals_;
+  for (const auto& [id, e] : conns_) total += e.conn->stats();
+  return total;
+}
+
+void TcpLayer::set_keepalive_params(Instant now, SocketId id, Duration idle, Duration interval, unsigned probes) {
+  now_ = now;
+  Socket& s = sock(id);
+  s.config.keepalive_idle = idle;
+  s.config.keepalive_interval = interval;
+  s.config.keepalive_probes = probes;
+  if (Connection* c = conn_of(s)) {
+    c->set_keepalive_params(now, idle, interval, probes);
     after(*s.conn);
   }
 }

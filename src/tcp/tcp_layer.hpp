@@ -98,6 +98,8 @@ class TcpLayer {
   // SO_LINGER: nullopt = off; 0 = close() aborts with RST.
   void set_linger(SocketId id, std::optional<int> seconds) { sock(id).linger = seconds; }
   std::optional<int> linger(SocketId id) const { return sock(id).linger; }
+  // The options a socket's connection is (or will be) created with.
+  const tcp::ConnectionConfig& socket_config(SocketId id) const { return sock(id).config; }
 
   std::optional<SocketAddress> local_address(SocketId id) const;
   std::optional<SocketAddress> peer_address(SocketId id) const;
@@ -118,6 +120,9 @@ class TcpLayer {
   void pin_next_isn(SeqNum isn) { pinned_isn_ = isn; }
 
   std::size_t connection_count() const { return conns_.size(); }
+  // Every connection's counters summed, freed ones included (nstat-like).
+  tcp::ConnectionStats connection_totals() const;
+  void set_keepalive_params(Instant now, SocketId id, Duration idle, Duration interval, unsigned probes);
   const TcpStats& stats() const { return stats_; }
 
  private:
@@ -178,6 +183,7 @@ class TcpLayer {
   std::unordered_map<TupleKey, ConnId, TupleHash> by_tuple_;
   tcp::TimerQueue timers_;
   ConnId next_conn_ = 1;
+  tcp::ConnectionStats freed_totals_;  // counters of connections already freed
   std::uint16_t next_ephemeral_;
   std::vector<std::uint8_t> scratch_;
   TcpStats stats_;

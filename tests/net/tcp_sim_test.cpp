@@ -162,5 +162,62 @@ TEST_P(TcpUnderFaults, TransferArrivesIntact) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, TcpUnderFaults, ::testing::Values(1, 2, 3, 4, 5));
 
+TEST(TcpSim, CountersSumEveryConnectionLikeNstat) {
+  Simulation s(9);
+  sim::LinkConfig link = sim::LinkConfig::with_delay(Duration::millis(5));
+  link.loss = 0.05;
+  auto net = sim::build_routed(s, link);
+  Transfer t{s, net.client, net.server, sim::kRoutedServerAddr, pattern(200000, 9)};
+  t.start();
+  s.run_for(Duration::seconds(600));
+  ASSERT_EQ(t.received, t.data);
+  const auto c = net.client.stack().tcp().connection_totals();
+  const auto v = net.server.stack().tcp().connection_totals();
+  EXPECT_GT(c.retransmitted_segments, 0u);
+  EXPECT_GT(c.dup_acks, 0u);
+  EXPECT_GT(v.out_of_order_segments, 0u);
+  EXPECT_EQ(c.bytes_sent, 200000u);
+  EXPECT_EQ(v.bytes_received, 200000u);
+  EXPECT_EQ(net.client.stack().tcp().stats().active_opens, 1u);
+  EXPECT_EQ(net.server.stack().tcp().stats().passive_opens, 1u);
+  EXPECT_EQ(net.client.stack().tcp().connection_count(), 0u) << "freed, yet still counted";
+  bool listed = false;
+  for (const auto& [name, value] : c.fields()) listed |= name == "retransmitted_segments" && value == c.retransmitted_segments;
+  EXPECT_TRUE(listed);
+}
+
+TEST(TcpSim, KeepaliveOptionsDetectADeadPeer) {
+  Simulation s(10);
+  auto lan = sim::build_lan(s, sim::LinkConfig::with_delay(Duration::millis(1)));
+  Stack& srv = lan.server.stack();
+  const SocketId l = *srv.socket(SocketType::Stream);
+  ASSERT_TRUE(srv.bind(l, {Ipv4Address::any(), 7}));
+  ASSERT_TRUE(srv.listen(l, 4));
+  Stack& c = lan.client.stack();
+  const SocketId id = *c.socket(SocketType::Stream);
+  ASSERT_TRUE(c.set_option(s.now(), id, SockOpt::KeepAlive, 1));
+  ASSERT_TRUE(c.set_option(s.now(), id, SockOpt::KeepIdle, 10));
+  ASSERT_TRUE(c.set_option(s.now(), id, SockOpt::KeepIntvl, 2));
+  ASSERT_TRUE(c.set_option(s.now(), id, SockOpt::KeepCnt, 3));
+  EXPECT_EQ(*c.get_option(id, SockOpt::KeepIdle), 10);
+  EXPECT_EQ(*c.get_option(id, SockOpt::KeepIntvl), 2);
+  EXPECT_EQ(*c.get_option(id, SockOpt::KeepCnt), 3);
+  EXPECT_EQ(c.set_option(s.now(), id, SockOpt::KeepCnt, 0).error(), SockError::Invalid);
+  (void)c.connect(s.now(), id, {sim::kLanServerAddr, 7});
+  s.kick(lan.client);
+  s.run_for(Duration::seconds(1));
+  ASSERT_TRUE(c.readiness(id).writable);
+  // Idle but alive: the server answers the probes, nothing breaks.
+  s.run_for(Duration::seconds(60));
+  EXPECT_FALSE(c.readiness(id).error);
+  EXPECT_GE(c.tcp().connection(id)->stats().keepalive_probes, 1u);
+  // The server vanishes (its link drops everything): 10 s idle + 3 probes 2 s apart.
+  sim::LinkConfig dead;
+  dead.loss = 1.0;
+  s.link_at(lan.server, 0)->set_config(dead);
+  s.run_for(Duration::seconds(30));
+  EXPECT_EQ(c.take_error(id), SockError::TimedOut);
+}
+
 }  // namespace
 }  // namespace ws
