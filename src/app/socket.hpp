@@ -103,10 +103,11 @@ class [[nodiscard]] IoAwaiter final : public Waiter {
   // True when the call completed (result_ set).
   bool attempt() {
     Result r = op_.attempt(stack_, loop_.now(), socket_);
-    if (!r && r.error() == SockError::WouldBlock) return false;
-    // Sending queued frames, reading may open a window (TCP), a failed call
-    // may have changed state: let the driver drain the stack.
+    // Any call may have queued frames — even one that must wait (a
+    // nonblocking connect's SYN, the first part of a send), reading may
+    // open a window (TCP): let the driver drain the stack.
     loop_.wake(stack_);
+    if (!r && r.error() == SockError::WouldBlock) return false;
     result_.emplace(std::move(r));
     return true;
   }

@@ -88,7 +88,7 @@ void TcpLayer::free_connection(ConnId id) {
   ++stats_.connections_freed;
 }
 
-void TcpLayer::after(ConnId id) {
+void TcpLayer::after(ConnId id, bool notify_socket) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   Entry& e = it->second;
@@ -126,7 +126,7 @@ void TcpLayer::after(ConnId id) {
       timers_.schedule(id, next);
     }
   }
-  if (e.socket && notify_) notify_(*e.socket);
+  if (notify_socket && e.socket && notify_) notify_(*e.socket);
 }
 
 // --- wire -----------------------------------------------------------------------
@@ -439,7 +439,7 @@ SockResult<std::size_t> TcpLayer::send(Instant now, SocketId id, Bytes data) {
   if (!c->can_send()) return sock_error(SockError::Pipe);  // after shutdown(SHUT_WR)
   if (data.empty()) return std::size_t{0};
   const std::size_t n = c->send(now, data);
-  after(*s.conn);
+  after(*s.conn, false);
   if (n == 0) return sock_error(SockError::WouldBlock);
   return n;
 }
@@ -451,7 +451,7 @@ SockResult<std::size_t> TcpLayer::recv(Instant now, SocketId id, MutBytes buffer
   if (!c) return sock_error(SockError::NotConnected);
   if (buffer.empty()) return std::size_t{0};
   const std::size_t n = c->recv(now, buffer);
-  after(*s.conn);
+  after(*s.conn, false);
   if (n > 0) return n;
   if (c->eof()) return std::size_t{0};
   if (c->is_closed()) {
@@ -468,7 +468,7 @@ SockResult<void> TcpLayer::shutdown(Instant now, SocketId id, bool read, bool wr
   if (!c || c->is_closed()) return sock_error(SockError::NotConnected);
   if (write) c->shutdown_write(now);
   if (read) c->shutdown_read();
-  after(*s.conn);
+  after(*s.conn, false);
   return {};
 }
 
@@ -490,7 +490,7 @@ void TcpLayer::set_nodelay(Instant now, SocketId id, bool on) {
   s.config.nodelay = on;
   if (Connection* c = conn_of(s)) {
     c->set_nodelay(now, on);
-    after(*s.conn);
+    after(*s.conn, false);
   }
 }
 
@@ -500,7 +500,7 @@ void TcpLayer::set_keepalive(Instant now, SocketId id, bool on) {
   s.config.keepalive = on;
   if (Connection* c = conn_of(s)) {
     c->set_keepalive(now, on);
-    after(*s.conn);
+    after(*s.conn, false);
   }
 }
 
@@ -518,7 +518,7 @@ void TcpLayer::set_keepalive_params(Instant now, SocketId id, Duration idle, Dur
   s.config.keepalive_probes = probes;
   if (Connection* c = conn_of(s)) {
     c->set_keepalive_params(now, idle, interval, probes);
-    after(*s.conn);
+    after(*s.conn, false);
   }
 }
 

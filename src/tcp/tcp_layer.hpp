@@ -162,8 +162,11 @@ class TcpLayer {
   void send_reset_for(Instant now, Ipv4Address src, Ipv4Address dst, const TcpSegment& seg);
   void transmit(const tcp::FourTuple& tuple, const TcpSegment& seg);
   ConnId create(Instant now, const tcp::ConnectionConfig& cfg, const tcp::FourTuple& tuple);
-  // After anything happened to a connection: timers, queues, readiness, cleanup.
-  void after(ConnId id);
+  // After anything happened to a connection: timers, queues, cleanup, and
+  // (for network events and timers) the socket's readiness listener. A
+  // socket call passes notify_socket = false: its caller knows, and a
+  // waiter retrying on every notification would otherwise spin.
+  void after(ConnId id, bool notify_socket = true);
   void free_connection(ConnId id);
   std::optional<SocketId> find_listener(Ipv4Address ip, std::uint16_t port) const;
   bool port_in_use(SocketId self, SocketAddress local, bool reuse) const;
