@@ -316,7 +316,20 @@ void Connection::on_retransmit_timeout(Instant now) {
 }
 
 void Connection::on_persist_timeout(Instant now) {
-  if (snd_wnd_ != 0 || snd_.bytes_from(snd_nxt_) == 0) return;
+  const std::size_t unsent = snd_.bytes_from(snd_nxt_);
+  if (unsent == 0) return;
+  if (snd_wnd_ != 0) {
+    // The window is open but sender SWS avoidance held back a segment that
+    // was too small (output()): this is its override timeout (RFC 9293
+    // §3.8.6.2.1, RFC 1122 §4.2.3.4), without which a window reopened by
+    // less than that would never be used. Send what the window allows.
+    const std::uint32_t in_flight = flight_size();
+    const std::uint32_t wnd = std::min(snd_wnd_, cc_->cwnd());
+    if (wnd <= in_flight) return;
+    const std::size_t len = std::min<std::size_t>({unsent, snd_mss_, wnd - in_flight});
+    if (send_data_segment(now, snd_nxt_, len, false, false)) snd_nxt_ = snd_nxt_ + static_cast<std::uint32_t>(len);
+    return;
+  }
   // RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: probe the zero window. Like
   // Linux, the probe repeats an old sequence number with no data, which the
   // receiver must answer with an ACK carrying its current window.

@@ -41,8 +41,10 @@ void Connection::on_segment(Instant now, const TcpSegment& seg) {
     // anything else gets an ACK showing what we expect.
     if (!seg.flags.rst()) {
       send_ack(now);
-      // A retransmitted FIN in TIME-WAIT restarts the 2·MSL wait (seed 001 §4.4.3).
-      if (state_ == State::TimeWait && seg.flags.fin()) {
+      // A retransmitted FIN in TIME-WAIT restarts the 2·MSL wait (seed 001
+      // §4.4.3) — the peer's FIN itself, ending at RCV.NXT (as Linux checks);
+      // any FIN restarting it would let a blind sender hold the port forever.
+      if (state_ == State::TimeWait && seg.flags.fin() && seg.seq + seg.seq_len() == rcv_.rcv_nxt()) {
         timers_.arm(TimerKind::kClose, now + config_.msl * 2);
       }
     }
@@ -95,6 +97,10 @@ void Connection::on_segment_syn_sent(Instant now, const TcpSegment& seg) {
   if (!seg.flags.syn()) return;
   irs_ = seg.seq;
   rcv_.reset(irs_ + 1);
+  // Our SYN's window was measured from an RCV.NXT not yet known: anchor
+  // the advertised right edge on IRS + 1 (the next segment re-advertises
+  // from there), or every later window decision starts from a bogus edge.
+  rcv_adv_ = rcv_.rcv_nxt();
   take_peer_options(seg);
   snd_wnd_ = seg.window;
   max_snd_wnd_ = snd_wnd_;
