@@ -20,7 +20,7 @@ PACKAGES := cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
-	@echo "make demo        install deps, build, run 'wirestack demo'"
+	@echo "make demo        install deps, build, run 'wirestack demo' (seed 000's TCP conversation, live)"
 	@echo "make test        install deps, build, run every test (unit, tshark, sanitizers, fuzz smoke)"
 	@echo "make build       Release build in $(BUILD)/"
 	@echo "make asan        clang ASan+UBSan build in $(ASAN_BUILD)/ and its tests"
@@ -46,9 +46,9 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	cd $(BUILD) && ./tools/wirestack demo --pcap demo.pcap
-	@echo "capture: $(abspath $(BUILD))/demo.pcap"
-	@if command -v tshark >/dev/null; then echo "--- tshark -r $(BUILD)/demo.pcap"; tshark -r $(BUILD)/demo.pcap; fi
+	cd $(BUILD) && ./tools/wirestack demo --pcap demo.pcap --svg demo.svg
+	@echo "written: $(abspath $(BUILD))/demo.pcap (tshark -r it) and $(abspath $(BUILD))/demo.svg (open it in a browser)"
+	@echo "more: $(BUILD)/tools/wirestack demo --help   (--loss P --seed S, --across-router, --half-close, --random-isn)"
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -8,8 +8,19 @@
 
 namespace ws::cli {
 
+struct FramesOptions {
+  std::string pcap_path = "frames.pcap";
+};
+int run_frames(const FramesOptions& opts);
+
 struct DemoOptions {
-  std::string pcap_path = "demo.pcap";
+  std::string pcap_path;  // empty: no capture
+  std::string svg_path;   // empty: no diagram
+  bool random_isn = false;
+  double loss = 0.0;
+  std::uint64_t seed = 1;
+  bool across_router = false;
+  bool half_close = false;
 };
 int run_demo(const DemoOptions& opts);
 

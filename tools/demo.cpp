@@ -1,154 +1,146 @@
-// `wirestack demo` at the wire-layer stage: the frames of a first contact
-// between two hosts on one Ethernet, built with wire/ and decoded back:
-// ARP (seed 001 §2.3), an ICMP echo, and TCP's three-way handshake with the
-// numbers of seed 000 (client ISN 1000, server ISN 8000, server MSS 1024).
+// `wirestack demo`: seed 000's conversation, live. Two hosts on a simulated
+// switch run the notes' TCP client and server with ordinary socket calls;
+// only the ISNs are pinned (client 1000, server 8000) and the server
+// announces MSS 1024 with TCP_MAXSEG, so the segments carry the notes'
+// numbers: 4 = 20 bytes from 1001, 5 = ack 1021 + 10 bytes from 8001,
+// 6 = ack 8011, 7–10 the four-way close.
 #include <fmt/format.h>
 
-#include <string_view>
+#include <map>
 #include <vector>
 
-#include "base/packet_buffer.hpp"
+#include "app/sim_loop.hpp"
+#include "app/socket.hpp"
 #include "commands.hpp"
+#include "demo_render.hpp"
 #include "link/pcap.hpp"
-#include "wire/arp.hpp"
-#include "wire/describe.hpp"
-#include "wire/ethernet.hpp"
-#include "wire/icmp.hpp"
-#include "wire/ipv4.hpp"
-#include "wire/tcp.hpp"
+#include "sim/topology.hpp"
+#include "tcp/tcp_layer.hpp"
 
 namespace ws::cli {
 
 namespace {
 
-struct Endpoint {
-  std::string_view name;
-  MacAddress mac;
-  Ipv4Address ip;
-};
+constexpr std::uint16_t kPort = 8000;
 
-const Endpoint kClient{"client", *MacAddress::parse("02:00:00:00:00:01"), Ipv4Address(192, 0, 2, 1)};
-const Endpoint kServer{"server", *MacAddress::parse("02:00:00:00:00:02"), Ipv4Address(192, 0, 2, 2)};
-
-// Builds a frame the way the stack will: payload first, then each layer
-// prepends its header into the buffer's headroom.
-class FrameBuilder {
- public:
-  std::vector<std::uint8_t> arp(const Endpoint& from, MacAddress to_mac, const ArpPacket& a) {
-    buf_.reset();
-    a.emit(MutBytes(buf_.append(ArpPacket::buffer_len()), ArpPacket::buffer_len()));
-    return finish(from.mac, to_mac, ethertype::kArp);
+app::Task<void> server_app(app::Loop& loop, Stack& stack, const DemoOptions& o, demo::Script& script) {
+  auto server = *app::socket(loop, stack, SocketType::Stream);
+  (void)server.setsockopt(SockOpt::MaxSeg, 1024);  // the server of seed 000 announces MSS 1024
+  (void)server.bind({Ipv4Address::any(), kPort});
+  (void)server.listen(120);
+  auto conn = co_await server.accept();
+  if (!conn) co_return;
+  script.app("server", "accept() → a connection from " + conn->addr.to_string());
+  auto data = co_await conn->conn.recv(1024);
+  if (data) script.app("server", fmt::format("recv(1024) → {} bytes", data->size()));
+  script.app("server", "send(10 bytes)");
+  (void)co_await conn->conn.send("0123456789");  // segment 5: 10 bytes, carrying the ACK
+  auto eof = co_await conn->conn.recv(1024);
+  if (eof && eof->empty()) script.app("server", "recv() → \"\": the client closed its direction");
+  if (o.half_close) {
+    // seed 000 §四次挥手: after the client's FIN the server may still send.
+    script.app("server", "send(19 bytes) after the client's FIN (half-close)");
+    (void)co_await conn->conn.send("more after your FIN");
   }
+  script.app("server", "close()");
+  (void)conn->conn.close();
+}
 
-  std::vector<std::uint8_t> icmp(const Endpoint& from, const Endpoint& to, IcmpMessage m) {
-    buf_.reset();
-    buf_.append(m.body);
-    m.body = buf_.bytes();
-    std::uint8_t* start = buf_.prepend(8);  // before size(): prepend grows it
-    m.emit(MutBytes(start, buf_.size()));
-    return ip(from, to, ipproto::kIcmp);
+app::Task<void> client_app(app::Loop& loop, Stack& stack, Ipv4Address server_ip, const DemoOptions& o,
+                           demo::Script& script) {
+  auto client = *app::socket(loop, stack, SocketType::Stream);
+  script.app("client", fmt::format("connect({}:{})", server_ip.to_string(), kPort));  // before: the SYN follows
+  if (auto r = co_await client.connect({server_ip, kPort}); !r) {
+    script.app("client", std::string("connect failed: ") + std::string(errno_name(r.error())));
+    co_return;
   }
-
-  std::vector<std::uint8_t> tcp(const Endpoint& from, const Endpoint& to, TcpSegment s) {
-    buf_.reset();
-    buf_.append(s.payload);
-    s.payload = buf_.bytes();
-    std::uint8_t* start = buf_.prepend(s.header_len());
-    s.emit(MutBytes(start, buf_.size()), from.ip, to.ip);
-    return ip(from, to, ipproto::kTcp);
+  script.app("client", "send(20 bytes)");
+  (void)co_await client.send("twenty bytes of data");  // segment 4
+  auto reply = co_await client.recv(1024);
+  if (reply) script.app("client", fmt::format("recv(1024) → {} bytes; printing them takes 100 ms", reply->size()));
+  // The notes' client prints the reply before closing: meanwhile its
+  // delayed ACK (40 ms) goes out alone — segment 6.
+  co_await app::sleep(loop, Duration::millis(100));
+  if (o.half_close) {
+    script.app("client", "shutdown(SHUT_WR): no more sending, still receiving");
+    (void)client.shutdown(ShutdownHow::Write);
+    for (;;) {
+      auto more = co_await client.recv(1024);
+      if (!more || more->empty()) break;
+      script.app("client", fmt::format("recv(1024) → {} bytes after our FIN", more->size()));
+    }
   }
-
- private:
-  std::vector<std::uint8_t> ip(const Endpoint& from, const Endpoint& to, std::uint8_t proto) {
-    Ipv4Header h;
-    h.ident = ident_++;
-    h.dont_frag = true;
-    h.protocol = proto;
-    h.src = from.ip;
-    h.dst = to.ip;
-    h.payload_len = static_cast<std::uint16_t>(buf_.size());
-    h.emit(MutBytes(buf_.prepend(h.header_len()), h.header_len()));
-    return finish(from.mac, to.mac, ethertype::kIpv4);
-  }
-
-  std::vector<std::uint8_t> finish(MacAddress src, MacAddress dst, std::uint16_t type) {
-    EthernetHeader{dst, src, type}.emit(MutBytes(buf_.prepend(EthernetHeader::header_len()), 14));
-    return {buf_.data(), buf_.data() + buf_.size()};
-  }
-
-  PacketBuffer buf_{2048};
-  std::uint16_t ident_ = 1;
-};
+  script.app("client", "close()");
+  (void)client.close();
+}
 
 }  // namespace
 
-int run_demo(const DemoOptions& opts) {
-  auto pcap = PcapWriter::open(opts.pcap_path);
-  if (!pcap) {
-    fmt::print(stderr, "wirestack demo: {}\n", pcap.error());
-    return 1;
+int run_demo(const DemoOptions& o) {
+  if (o.loss < 0 || o.loss >= 1) {
+    fmt::print(stderr, "wirestack demo: --loss must be in [0, 1)\n");
+    return 2;
   }
-  FrameBuilder fb;
-  Instant now = Instant::zero();
-  int number = 0;
-  auto show = [&](const Endpoint& from, const std::vector<std::uint8_t>& frame) {
-    pcap->write(now, frame);
-    fmt::print("{:>2} {:>9} {:<6} {}\n", ++number, now.to_string(), from.name, describe_frame(frame, true));
-    now += Duration::micros(150);
-  };
-  auto phase = [](std::string_view text) { fmt::print("\n-- {}\n", text); };
+  sim::Simulation simulation(o.seed);
+  sim::LinkConfig link = sim::LinkConfig::with_delay(Duration::millis(1));
+  link.loss = o.loss;
+  sim::HostNode* client = nullptr;
+  sim::HostNode* server = nullptr;
+  Ipv4Address server_ip;
+  if (o.across_router) {
+    auto t = sim::build_routed(simulation, link);
+    client = &t.client;
+    server = &t.server;
+    server_ip = sim::kRoutedServerAddr;
+  } else {
+    auto t = sim::build_lan(simulation, link);
+    client = &t.client;
+    server = &t.server;
+    server_ip = sim::kLanServerAddr;
+  }
+  simulation.run_for(Duration::millis(50));  // the gratuitous ARPs of the addresses settle first
+  if (!o.random_isn) {
+    client->stack().tcp().pin_next_isn(SeqNum(1000));
+    server->stack().tcp().pin_next_isn(SeqNum(8000));
+  }
 
-  fmt::print("client {} {}  <->  server {} {}  on 192.0.2.0/24\n", kClient.ip.to_string(),
-             kClient.mac.to_string(), kServer.ip.to_string(), kServer.mac.to_string());
+  demo::Script script(o.across_router);
+  script.watch(simulation, *client, "client");
+  script.watch(simulation, *server, "server");
+  std::optional<PcapWriter> pcap;
+  if (!o.pcap_path.empty()) {
+    auto w = PcapWriter::open(o.pcap_path);
+    if (!w) {
+      fmt::print(stderr, "wirestack demo: {}\n", w.error());
+      return 1;
+    }
+    pcap.emplace(std::move(*w));
+    // Each frame once, as its sender emitted it (lost ones included).
+    simulation.add_capture(*client, 0, *pcap, sim::CaptureDir::kSent);
+    simulation.add_capture(*server, 0, *pcap, sim::CaptureDir::kSent);
+  }
 
-  phase("ARP: 192.0.2.2 & 255.255.255.0 == 192.0.2.1 & 255.255.255.0, so the server is on-link;"
-        " ask for its MAC");
-  show(kClient, fb.arp(kClient, MacAddress::broadcast(),
-                       {ArpOp::Request, kClient.mac, kClient.ip, MacAddress(), kServer.ip}));
-  show(kServer, fb.arp(kServer, kClient.mac,
-                       {ArpOp::Reply, kServer.mac, kServer.ip, kClient.mac, kClient.ip}));
+  app::SimLoop loop(simulation);
+  loop.serve(*client);
+  loop.serve(*server);
+  loop.spawn(server_app(loop, server->stack(), o, script));
+  const auto done = loop.spawn(client_app(loop, client->stack(), server_ip, o, script));
+  loop.run_until_done(done, simulation.now() + Duration::seconds(120));
+  simulation.run_for(Duration::seconds(65));  // TIME-WAIT (2·MSL = 60 s) runs out
 
-  phase("ICMP echo: the client pings the server, which echoes the data back");
-  const std::uint8_t ping_data[] = {'w', 'i', 'r', 'e', 's', 't', 'a', 'c', 'k', '!'};
-  show(kClient, fb.icmp(kClient, kServer, IcmpMessage::echo_request(0x5753, 1, ping_data)));
-  show(kServer, fb.icmp(kServer, kClient, IcmpMessage::echo_reply(0x5753, 1, ping_data)));
-
-  phase("TCP three-way handshake (seed 000): ISNs 1000 and 8000, each side announces its MSS");
-  TcpSegment syn;
-  syn.src_port = 49152;
-  syn.dst_port = 8000;
-  syn.seq = SeqNum(1000);
-  syn.flags.bits = TcpFlags::kSyn;
-  syn.window = 64240;
-  syn.options.mss = 1460;
-  syn.options.sack_permitted = true;
-  syn.options.timestamps = TcpTimestamps{1, 0};
-  syn.options.window_scale = 7;
-  show(kClient, fb.tcp(kClient, kServer, syn));
-
-  TcpSegment syn_ack;
-  syn_ack.src_port = 8000;
-  syn_ack.dst_port = 49152;
-  syn_ack.seq = SeqNum(8000);
-  syn_ack.ack = SeqNum(1001);
-  syn_ack.flags.bits = TcpFlags::kSyn | TcpFlags::kAck;
-  syn_ack.window = 65160;
-  syn_ack.options.mss = 1024;
-  show(kServer, fb.tcp(kServer, kClient, syn_ack));
-
-  TcpSegment ack;
-  ack.src_port = 49152;
-  ack.dst_port = 8000;
-  ack.seq = SeqNum(1001);
-  ack.ack = SeqNum(8001);
-  ack.flags.bits = TcpFlags::kAck;
-  ack.window = 502;
-  show(kClient, fb.tcp(kClient, kServer, ack));
-
-  pcap->flush();
-  fmt::print("\n{} frames written to {} (open it with `tshark -r {}` or Wireshark)\n",
-             pcap->frames_written(), opts.pcap_path, opts.pcap_path);
-  return 0;
+  script.print(stdout);
+  if (pcap) {
+    pcap->flush();
+    fmt::print("capture: {} ({} frames; `tshark -r {}`)\n", o.pcap_path, pcap->frames_written(), o.pcap_path);
+  }
+  if (!o.svg_path.empty()) {
+    if (!script.write_svg(o.svg_path)) {
+      fmt::print(stderr, "wirestack demo: cannot write {}\n", o.svg_path);
+      return 1;
+    }
+    fmt::print("sequence diagram: {} (open it in a browser)\n", o.svg_path);
+  }
+  return script.completed() ? 0 : 1;
 }
 
 }  // namespace ws::cli

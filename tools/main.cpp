@@ -9,9 +9,23 @@ int main(int argc, char** argv) {
 
   ws::cli::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand(
-      "demo", "Build an ARP exchange, an ICMP echo and a TCP handshake with the wire layer, "
-              "print each frame decoded and write them to a pcap file");
-  demo_cmd->add_option("--pcap", demo.pcap_path, "Where to write the capture")->capture_default_str();
+      "demo", "Seed 000's TCP conversation, live: two hosts on a simulated switch, one line per "
+              "segment, state changes and socket calls inline");
+  demo_cmd->add_option("--pcap", demo.pcap_path, "Write the capture (each frame as sent) to FILE");
+  demo_cmd->add_option("--svg", demo.svg_path, "Write a sequence diagram to FILE (open it in a browser)");
+  demo_cmd->add_flag("--random-isn", demo.random_isn, "RFC 6528 ISNs instead of the notes' 1000 and 8000");
+  demo_cmd->add_option("--loss", demo.loss, "Loss probability per frame on every link, each direction")
+      ->capture_default_str();
+  demo_cmd->add_option("--seed", demo.seed, "Seed of the simulation (which frames are lost)")->capture_default_str();
+  demo_cmd->add_flag("--across-router", demo.across_router, "Put a router between two subnets: ARP for the gateway, TTL");
+  demo_cmd->add_flag("--half-close", demo.half_close,
+                     "The client shuts down its sending side; the server keeps sending after the client's FIN");
+
+  ws::cli::FramesOptions frames;
+  auto* frames_cmd = app.add_subcommand(
+      "frames", "Build an ARP exchange, an ICMP echo and a TCP handshake by hand with the wire layer, "
+                "print each frame decoded and write them to a pcap file");
+  frames_cmd->add_option("--pcap", frames.pcap_path, "Where to write the capture")->capture_default_str();
 
   ws::cli::DecodeOptions decode;
   auto* decode_cmd = app.add_subcommand("decode", "Print a pcap file one line per frame, decoded by wirestack");
@@ -80,6 +94,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (*demo_cmd) return ws::cli::run_demo(demo);
+  if (*frames_cmd) return ws::cli::run_frames(frames);
   if (*decode_cmd) return ws::cli::run_decode(decode);
   if (*ping_cmd) return ws::cli::run_sim_ping(ping);
   if (*echo_cmd) return ws::cli::run_sim_udp(echo);

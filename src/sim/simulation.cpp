@@ -120,14 +120,27 @@ void Simulation::add_capture(Node& node, std::size_t port, PcapWriter& writer, C
   if (port >= ports.size()) {
     throw std::invalid_argument(fmt::format("add_capture: {} has no port {}", node.name(), port));
   }
-  ports[port].captures.push_back(Capture{&writer, dir});
+  ports[port].captures.push_back(Capture{&writer, nullptr, dir});
+}
+
+void Simulation::add_observer(Node& node, std::size_t port, FrameObserver observer, CaptureDir dir) {
+  std::vector<PortSlot>& ports = ports_of(index_of(node));
+  if (port >= ports.size()) {
+    throw std::invalid_argument(fmt::format("add_observer: {} has no port {}", node.name(), port));
+  }
+  ports[port].captures.push_back(Capture{nullptr, std::move(observer), dir});
 }
 
 void Simulation::record(const PortSlot& port, Bytes frame, bool sent) {
   for (const Capture& c : port.captures) {
     const bool wanted = c.dir == CaptureDir::kBoth ||
                         (sent ? c.dir == CaptureDir::kSent : c.dir == CaptureDir::kReceived);
-    if (wanted) c.writer->write(now_, frame);
+    if (!wanted) continue;
+    if (c.writer != nullptr) {
+      c.writer->write(now_, frame);
+    } else {
+      c.observer(now_, frame, sent);
+    }
   }
 }
 

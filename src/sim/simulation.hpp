@@ -128,6 +128,12 @@ class Simulation {
   // Throws std::invalid_argument for an unknown node or port.
   void add_capture(Node& node, std::size_t port, PcapWriter& writer,
                    CaptureDir dir = CaptureDir::kBoth);
+  // The same frames, handed to a function as they happen (traces, the demo's
+  // printout): `sent` tells the direction. Called synchronously, in event
+  // order, interleaved with whatever the nodes do (e.g. TCP state changes).
+  using FrameObserver = std::function<void(Instant at, Bytes frame, bool sent)>;
+  void add_observer(Node& node, std::size_t port, FrameObserver observer,
+                    CaptureDir dir = CaptureDir::kBoth);
 
   // ---- driving ---------------------------------------------------------
   // Runs `fn` at `at` (an instant in the past means now), after the events
@@ -158,7 +164,8 @@ class Simulation {
 
  private:
   struct Capture {
-    PcapWriter* writer;
+    PcapWriter* writer;  // or, when null, the observer
+    FrameObserver observer;
     CaptureDir dir;
   };
   struct PortSlot {

@@ -195,6 +195,11 @@ SockResult<void> Stack::set_option(Instant now, SocketId s, SockOpt opt, int val
       if (udp) return sock_error(SockError::OpNotSupported);
       tcp_->set_linger(s, value < 0 ? std::nullopt : std::optional<int>(value));
       return {};
+    case SockOpt::MaxSeg:
+      if (udp) return sock_error(SockError::OpNotSupported);
+      if (value < 88 || value > 65495) return sock_error(SockError::Invalid);  // Linux's bounds
+      tcp_->set_max_segment(s, static_cast<std::uint16_t>(value));
+      return {};
     case SockOpt::KeepIdle:
     case SockOpt::KeepIntvl:
     case SockOpt::KeepCnt: {
@@ -233,6 +238,12 @@ SockResult<int> Stack::get_option(SocketId s, SockOpt opt) const {
     case SockOpt::Linger:
       if (udp) return sock_error(SockError::OpNotSupported);
       return tcp_->linger(s).value_or(-1);
+    case SockOpt::MaxSeg: {
+      if (udp) return sock_error(SockError::OpNotSupported);
+      const tcp::Connection* c = tcp_->connection(s);
+      if (c) return static_cast<int>(c->effective_mss());
+      return static_cast<int>(tcp_->socket_config(s).mss_clamp != 0 ? tcp_->socket_config(s).mss_clamp : 536);
+    }
     case SockOpt::KeepIdle:
     case SockOpt::KeepIntvl:
     case SockOpt::KeepCnt: {

@@ -60,6 +60,7 @@ enum class SockOpt : std::uint8_t {
   KeepIdle,   // TCP_KEEPIDLE: seconds of silence before the first probe (default 7200)
   KeepIntvl,  // TCP_KEEPINTVL: seconds between probes (default 75)
   KeepCnt,    // TCP_KEEPCNT: unanswered probes before ETIMEDOUT (default 9)
+  MaxSeg,     // TCP_MAXSEG: the MSS to announce (88..65495), before connect/listen
 };
 
 enum class ShutdownHow : std::uint8_t { Read, Write, Both };  // SHUT_RD, SHUT_WR, SHUT_RDWR

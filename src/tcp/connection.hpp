@@ -54,6 +54,7 @@ std::string_view to_string(State s);  // "SYN-SENT", "ESTABLISHED", ...
 
 struct ConnectionConfig {
   std::uint16_t mss = 1460;            // ours, from the route's MTU − 40 (RFC 9293 §3.7.1)
+  std::uint16_t mss_clamp = 0;         // TCP_MAXSEG: announce at most this (0: no clamp)
   std::size_t rcvbuf = 65535;          // SO_RCVBUF; the advertised window (no scaling yet) ≤ 65535
   std::size_t sndbuf = 212992;         // SO_SNDBUF
   RttConfig rtt;                       // min/initial/max RTO

@@ -64,6 +64,7 @@ TcpLayer::ConnId TcpLayer::create(Instant now, const tcp::ConnectionConfig& cfg,
   if (conns_.size() >= limits_.max_connections) return 0;
   tcp::ConnectionConfig c = cfg;
   c.mss = mss_for(tuple.remote.ip);
+  if (c.mss_clamp != 0) c.mss = std::min(c.mss, c.mss_clamp);
   const SeqNum iss = pinned_isn_.value_or(
       isn_.generate(now, tuple.local.ip, tuple.local.port, tuple.remote.ip, tuple.remote.port));
   pinned_isn_.reset();

@@ -97,6 +97,8 @@ class TcpLayer {
   bool keepalive(SocketId id) const { return sock(id).config.keepalive; }
   // SO_LINGER: nullopt = off; 0 = close() aborts with RST.
   void set_linger(SocketId id, std::optional<int> seconds) { sock(id).linger = seconds; }
+  // TCP_MAXSEG: the MSS announced by connections made after the call.
+  void set_max_segment(SocketId id, std::uint16_t mss) { sock(id).config.mss_clamp = mss; }
   std::optional<int> linger(SocketId id) const { return sock(id).linger; }
   // The options a socket's connection is (or will be) created with.
   const tcp::ConnectionConfig& socket_config(SocketId id) const { return sock(id).config; }
