@@ -64,4 +64,18 @@ struct SimUdpOptions {
 };
 int run_sim_udp(const SimUdpOptions& opts);
 
+struct SimTransferOptions {
+  std::uint64_t bytes = 1 << 20;
+  std::string direction = "up";  // up | down | both
+  std::size_t buffer = 65535;
+  double loss = 0, reorder = 0, duplicate = 0, corrupt = 0;
+  double delay_ms = 1, jitter_ms = 0, rate_mbit = 0;
+  std::size_t mtu = 1500;
+  std::uint64_t seed = 1;
+  std::string pcap_path;
+  bool across_router = false;
+  bool json = false;
+};
+int run_sim_transfer(const SimTransferOptions& opts);
+
 }  // namespace ws::cli

@@ -91,12 +91,36 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   chat_cmd->add_option("--gap", chat.gap_ms, "Between two lines of the conversation, ms")->capture_default_str();
 
+  ws::cli::SimTransferOptions xfer;
+  auto* xfer_cmd = sim_cmd->add_subcommand(
+      "transfer", "TCP transfer of N pseudo-random bytes between two simulated hosts under faults; "
+                  "exit 0 only when every received stream's SHA-256 equals what was sent");
+  xfer_cmd->add_option("--bytes", xfer.bytes, "Bytes to transfer (each way with --direction both)")->capture_default_str();
+  xfer_cmd->add_option("--direction", xfer.direction, "up (client to server), down, or both at once")
+      ->check(CLI::IsMember({"up", "down", "both"}))
+      ->capture_default_str();
+  xfer_cmd->add_option("--buffer", xfer.buffer, "SO_SNDBUF and SO_RCVBUF of both ends, bytes")->capture_default_str();
+  xfer_cmd->add_option("--loss", xfer.loss, "Loss probability per frame, every link, each direction")->capture_default_str();
+  xfer_cmd->add_option("--reorder", xfer.reorder, "Reordering probability per frame")->capture_default_str();
+  xfer_cmd->add_option("--duplicate", xfer.duplicate, "Duplication probability per frame")->capture_default_str();
+  xfer_cmd->add_option("--corrupt", xfer.corrupt, "Bit-flip probability per frame (checksums must catch it)")
+      ->capture_default_str();
+  xfer_cmd->add_option("--delay", xfer.delay_ms, "One-way delay of each link, ms")->capture_default_str();
+  xfer_cmd->add_option("--jitter", xfer.jitter_ms, "Extra random delay up to this, ms")->capture_default_str();
+  xfer_cmd->add_option("--rate", xfer.rate_mbit, "Link rate limit, Mbit/s (0: unlimited)")->capture_default_str();
+  xfer_cmd->add_option("--mtu", xfer.mtu, "Link and interface MTU (576..1500)")->capture_default_str();
+  xfer_cmd->add_option("--seed", xfer.seed, "Seed of the simulation")->capture_default_str();
+  xfer_cmd->add_flag("--across-router", xfer.across_router, "Two subnets joined by a router");
+  xfer_cmd->add_option("--pcap", xfer.pcap_path, "Capture the client's interface to FILE");
+  xfer_cmd->add_flag("--json", xfer.json, "Print one JSON object instead of text");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*demo_cmd) return ws::cli::run_demo(demo);
   if (*frames_cmd) return ws::cli::run_frames(frames);
   if (*decode_cmd) return ws::cli::run_decode(decode);
   if (*ping_cmd) return ws::cli::run_sim_ping(ping);
+  if (*xfer_cmd) return ws::cli::run_sim_transfer(xfer);
   if (*echo_cmd) return ws::cli::run_sim_udp(echo);
   if (*time_cmd) return ws::cli::run_sim_udp(time_opts);
   if (*chat_cmd) return ws::cli::run_sim_udp(chat);

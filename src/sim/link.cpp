@@ -45,11 +45,11 @@ std::size_t Link::queued_bytes(Dir d, Instant now) {
   return s.waiting_bytes;
 }
 
-void Link::corrupt_bits(std::vector<std::uint8_t>& frame, Rng& rng) {
+void Link::corrupt_bits(std::vector<std::uint8_t>& frame, Rng& rng, unsigned max_bits) {
   // Distinct bits, so the frame always differs from what was sent and the
   // `corrupted` counter means what it says. Frames here are >= 14 bytes.
   const std::uint64_t bits = frame.size() * 8;
-  const auto count = static_cast<std::size_t>(rng.range(1, 3));
+  const auto count = static_cast<std::size_t>(rng.range(1, std::clamp(max_bits, 1u, 3u)));
   std::array<std::uint64_t, 3> picked{};
   for (std::size_t i = 0; i < count; ++i) {
     std::uint64_t bit = 0;
@@ -113,7 +113,7 @@ LinkVerdict Link::offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng
     return LinkVerdict::kLost;
   }
   if (rng.chance(c.corrupt)) {
-    corrupt_bits(frame, rng);
+    corrupt_bits(frame, rng, c.corrupt_max_bits);
     ++s.stats.corrupted;
   }
   const bool dup = rng.chance(c.duplicate);

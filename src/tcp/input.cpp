@@ -266,6 +266,7 @@ void Connection::on_new_ack(Instant now, SeqNum ack) {
     (void)rtt_.on_sample(*sample, false);
     rtt_probe_.reset();
   }
+  rtt_.clear_backoff();  // the path delivers again
   const AckEvent ev{now, acked, flight_size(), sample};
   if (cc_->in_recovery()) {
     if (ack.after(recover_)) {
@@ -289,7 +290,14 @@ void Connection::on_new_ack(Instant now, SeqNum ack) {
 void Connection::on_duplicate_ack(Instant now) {
   ++stats_.dup_acks;
   ++dup_acks_;
-  if (dup_acks_ == 3 && !cc_->in_recovery() && (snd_.una() - 1).after(recover_)) {
+  // RFC 5827 early retransmit: with fewer than four segments outstanding
+  // and nothing new to send, three duplicate ACKs can never come; use one
+  // fewer than the segments in flight.
+  unsigned threshold = 3;
+  const std::uint32_t outstanding = (flight_size() + snd_mss_ - 1) / snd_mss_;
+  // (With one segment out no later segment can cause a duplicate ACK: none.)
+  if (outstanding >= 2 && outstanding < 4 && snd_.bytes_from(snd_nxt_) == 0) threshold = outstanding - 1;
+  if (dup_acks_ == threshold && !cc_->in_recovery() && (snd_.una() - 1).after(recover_)) {
     // RFC 5681 §3.2 fast retransmit; RFC 6582 §3.2 step 2 guards re-entry.
     recover_ = snd_max_ - 1;
     cc_->on_fast_retransmit(LossEvent{now, flight_size()});
@@ -297,7 +305,7 @@ void Connection::on_duplicate_ack(Instant now) {
     rtt_probe_.reset();
     retransmit_first(now);
     arm_retransmit(now);
-  } else if (dup_acks_ > 3 && cc_->in_recovery()) {
+  } else if (dup_acks_ > threshold && cc_->in_recovery()) {
     cc_->on_dupack(now);  // window inflation lets new data out (output())
   }
 }

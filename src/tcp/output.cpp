@@ -80,7 +80,12 @@ void Connection::maybe_window_update(Instant now) {
 
 void Connection::send_ack(Instant now) {
   TcpSegment seg;
-  seg.seq = snd_nxt_;
+  // SND.MAX, not SND.NXT: after a timeout SND.NXT went back (go-back-N),
+  // and an ACK carrying that old sequence number would fail the peer's
+  // acceptability test (§3.10.7.4) — the peer would drop it, ACK field and
+  // all, while its own ACKs met the same fate here: a livelock. (BSD's
+  // tcp_output makes the same exception for pure ACKs.)
+  seg.seq = snd_max_.after(snd_nxt_) ? snd_max_ : snd_nxt_;
   seg.ack = rcv_.rcv_nxt();
   seg.flags.bits = TcpFlags::kAck;
   seg.window = window_to_advertise();
@@ -201,7 +206,13 @@ void Connection::output(Instant now) {
   for (;;) {
     const SeqNum una = snd_.una();
     const std::uint32_t in_flight = static_cast<std::uint32_t>(snd_nxt_ - una);
-    const std::uint32_t wnd = std::min(snd_wnd_, cc_->cwnd());
+    // RFC 3042 limited transmit: the first two duplicate ACKs each let one
+    // new segment out beyond cwnd (not the peer's window), so a small
+    // window still produces the third duplicate ACK fast retransmit needs.
+    const std::uint32_t limited = (dup_acks_ == 1 || dup_acks_ == 2) && !cc_->in_recovery()
+                                      ? dup_acks_ * std::uint32_t{snd_mss_}
+                                      : 0;
+    const std::uint32_t wnd = std::min(snd_wnd_, cc_->cwnd() + limited);
     const std::uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
     const std::size_t unsent = snd_.bytes_from(snd_nxt_);
     // FIN not sent yet: it goes once every byte before it has been sent.

@@ -44,6 +44,13 @@ bool RttEstimator::on_sample(Duration rtt, bool retransmitted) {
   return true;
 }
 
+void RttEstimator::clear_backoff() {
+  if (backoffs_ == 0) return;
+  rto_ = has_sample_ ? clamp_rto(srtt_ + std::max(config_.granularity, rttvar_ * 4))
+                     : std::min(config_.initial_rto, config_.max_rto);
+  backoffs_ = 0;
+}
+
 void RttEstimator::backoff() {
   // RFC 6298 (5.5). Doubling stops at the maximum, so it cannot overflow.
   rto_ = rto_ >= config_.max_rto / 2 ? config_.max_rto : rto_ * 2;

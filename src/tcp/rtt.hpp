@@ -50,6 +50,11 @@ class RttEstimator {
   // The retransmission timer expired: RTO = RTO · 2, capped at max_rto
   // (RFC 6298 (5.5)).
   void backoff();
+  // An ACK for new data arrived while the timer was backed off: go back to
+  // the measured RTO (BSD clears t_rxtshift the same way). Without it, a
+  // go-back-N recovery — whose resends Karn forbids timing — keeps the
+  // doubled RTO for every later loss.
+  void clear_backoff();
 
   // RFC 6298 (5.7): the SYN (or SYN-ACK) timed out and there is still no
   // valid sample: use 3 s once the handshake completes.

@@ -177,9 +177,31 @@ TEST(LinkFaults, ReorderRateMatchesAndHeldFramesAreOvertaken) {
   EXPECT_GE(late + 3, p.ab().reordered);
 }
 
+TEST(LinkFaults, CorruptionFlipsOneBitByDefault) {
+  LinkConfig c;
+  c.corrupt = 0.05;
+  LinkPair p(c, 14);
+  const int n = 5000;
+  p.send_series(n, Duration::micros(10), 100);
+  p.run();
+  ASSERT_EQ(p.b.rx.size(), static_cast<std::size_t>(n));
+  std::uint64_t corrupted = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto sent = make_frame(mac(2), mac(1), static_cast<std::uint32_t>(i), 100);
+    const auto& got = p.b.rx[i].bytes;
+    int bits = 0;
+    for (std::size_t k = 0; k < got.size(); ++k) bits += std::popcount<unsigned>(got[k] ^ sent[k]);
+    ASSERT_LE(bits, 1) << "frame " << i << ": one bit, which the Internet checksum always catches";
+    corrupted += static_cast<std::uint64_t>(bits);
+  }
+  EXPECT_EQ(corrupted, p.ab().corrupted);
+  expect_rate(corrupted, n, 0.05);
+}
+
 TEST(LinkFaults, CorruptionFlipsOneToThreeBitsAtTheConfiguredRate) {
   LinkConfig c;
   c.corrupt = 0.02;
+  c.corrupt_max_bits = 3;
   LinkPair p(c, 14);
   const int n = 20000;
   p.send_series(n, Duration::micros(10), 100);
