@@ -9,6 +9,8 @@ FUZZ_BUILD   ?= build-fuzz
 JOBS         ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?= 0
+FUZZ_TARGETS ?=
+FUZZ_ARGS    ?=
 SMOKE_RUNS   ?= 200000
 CMAKE_FLAGS  ?=
 
@@ -24,7 +26,7 @@ help:
 	@echo "make test        install deps, build, run every test (unit, tshark, sanitizers, fuzz smoke)"
 	@echo "make build       Release build in $(BUILD)/"
 	@echo "make asan        clang ASan+UBSan build in $(ASAN_BUILD)/ and its tests"
-	@echo "make fuzz        libFuzzer campaign: FUZZ_SECONDS=N per target (or FUZZ_RUNS=N)"
+	@echo "make fuzz        libFuzzer campaign: FUZZ_SECONDS=N per target (or FUZZ_RUNS=N); FUZZ_TARGETS, FUZZ_ARGS"
 	@echo "make bench       benchmarks next to their references"
 	@echo "make format      clang-format every source file"
 
@@ -70,7 +72,8 @@ fuzz-build: deps $(ASAN_BUILD)/build.ninja
 
 # A real campaign: each target for FUZZ_SECONDS (or exactly FUZZ_RUNS runs).
 fuzz: fuzz-build
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) ./fuzz/run_campaign.sh $(ASAN_BUILD)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_ARGS="$(FUZZ_ARGS)" \
+	  ./fuzz/run_campaign.sh $(ASAN_BUILD)
 
 bench: build
 	./$(BUILD)/bench/wirestack_bench
