@@ -1,7 +1,7 @@
 # wirestack — top-level entry points. `make demo` and `make test` each work
 # on a fresh Debian 12 machine as root: they install what is missing, build,
 # then run.
-.PHONY: all deps build demo test test-unit asan fuzz-build fuzz-smoke fuzz bench format clean help
+.PHONY: all deps build demo test test-unit asan fuzz-build fuzz-smoke fuzz soak bench format clean help
 
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
@@ -27,6 +27,7 @@ help:
 	@echo "make build       Release build in $(BUILD)/"
 	@echo "make asan        clang ASan+UBSan build in $(ASAN_BUILD)/ and its tests"
 	@echo "make fuzz        libFuzzer campaign: FUZZ_SECONDS=N per target (or FUZZ_RUNS=N); FUZZ_TARGETS, FUZZ_ARGS"
+	@echo "make soak        SOAK_CASES (10000) random TCP transfers under faults, all checked by SHA-256"
 	@echo "make bench       benchmarks next to their references"
 	@echo "make format      clang-format every source file"
 
@@ -74,6 +75,11 @@ fuzz-build: deps $(ASAN_BUILD)/build.ninja
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_ARGS="$(FUZZ_ARGS)" \
 	  ./fuzz/run_campaign.sh $(ASAN_BUILD)
+
+# The long robustness run: WS_SOAK_CASES random transfers under faults.
+SOAK_CASES ?= 10000
+soak: build
+	WS_SOAK_CASES=$(SOAK_CASES) ./$(BUILD)/tests/net_tests --gtest_filter=Soak.*
 
 bench: build
 	./$(BUILD)/bench/wirestack_bench

@@ -112,7 +112,8 @@ LinkVerdict Link::offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng
     ++s.stats.lost;
     return LinkVerdict::kLost;
   }
-  if (rng.chance(c.corrupt)) {
+  const bool is_arp = frame.size() >= 14 && frame[12] == 0x08 && frame[13] == 0x06;
+  if ((c.corrupt_arp || !is_arp) && rng.chance(c.corrupt)) {
     corrupt_bits(frame, rng, c.corrupt_max_bits);
     ++s.stats.corrupted;
   }

@@ -45,6 +45,11 @@ struct LinkConfig {
   // 16-bit one's-complement sum — real links drop those with their CRC-32,
   // which the simulator does not model — so raise this only to show that.
   unsigned corrupt_max_bits = 1;
+  // ARP has no checksum: on a real link only the Ethernet CRC-32 protects
+  // it, and the simulator does not model the CRC. Corrupting ARP would only
+  // poison caches (a wrong MAC for a minute), so ARP frames are spared
+  // unless this is set.
+  bool corrupt_arp = false;
   Duration reorder_delay = Duration::millis(1);
   // Serialization rate in bits per second; 0 means unlimited (no queueing).
   std::uint64_t rate_bps = 0;
