@@ -5,7 +5,7 @@
 // where the loss makes completion impossible within the retry budget, with
 // an error (never a mismatch, never the virtual-time bound: no hangs).
 //
-// `make test` runs the grid below (210 cases; a 30-case slice under the
+// `make test` runs the grid below (210 cases; a 90-case slice under the
 // sanitizers); `make soak` runs WS_SOAK_CASES random cases (10,000 there).
 #include <gtest/gtest.h>
 
@@ -93,7 +93,7 @@ TEST_P(Matrix, TransferEndsIntact) {
 }
 
 #ifdef WS_SANITIZED
-constexpr std::uint64_t kSeeds = 1;  // 10 conditions × 3 directions: 30 cases under ASan+UBSan
+constexpr std::uint64_t kSeeds = 3;  // 10 conditions × 3 directions × 3 seeds: 90 cases under ASan+UBSan
 #else
 constexpr std::uint64_t kSeeds = 7;  // 210 cases
 #endif
