@@ -322,14 +322,22 @@ void Host::forward(Instant now, IfIndex in_iface, const Ipv4Header& h, Bytes dat
     return;
   }
   ++stats_.ip_forwarded;
-  // Decrement TTL and patch the checksum incrementally (RFC 1624 eqn. 3):
+  // Into a pooled buffer (no allocation per forwarded packet), then
+  // decrement TTL and patch the checksum incrementally (RFC 1624 eqn. 3):
   // TTL shares a 16-bit word with the protocol field.
-  std::vector<std::uint8_t> copy(datagram.begin(), datagram.end());
-  const std::uint16_t old_word = load_be16(copy.data() + 8);
-  copy[8] = static_cast<std::uint8_t>(h.ttl - 1);
-  const std::uint16_t new_word = load_be16(copy.data() + 8);
-  store_be16(copy.data() + 10, checksum_adjust(load_be16(copy.data() + 10), old_word, new_word));
-  output_datagram(now, route->iface, route->next_hop(h.dst), copy);
+  PacketRef p = acquire();
+  if (!p) return;
+  if (!p->append(datagram)) return;  // larger than any MTU we accept: cannot happen
+  std::uint8_t* d = p->data();
+  const std::uint16_t old_word = load_be16(d + 8);
+  d[8] = static_cast<std::uint8_t>(h.ttl - 1);
+  store_be16(d + 10, checksum_adjust(load_be16(d + 10), old_word, load_be16(d + 8)));
+  const Ipv4Address hop = route->next_hop(h.dst);
+  if (p->size() <= mtu) {
+    transmit_ipv4(now, route->iface, hop, std::move(p));
+  } else {
+    output_datagram(now, route->iface, hop, p->bytes());  // fragments it
+  }
 }
 
 // --- egress -------------------------------------------------------------------------
