@@ -83,6 +83,7 @@ soak: build
 
 bench: build
 	./$(BUILD)/bench/wirestack_bench
+	./$(BUILD)/bench/wirestack_tcp_bench
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

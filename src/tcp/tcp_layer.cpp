@@ -75,6 +75,7 @@ TcpLayer::ConnId TcpLayer::create(Instant now, const tcp::ConnectionConfig& cfg,
   });
   conns_.emplace(id, Entry{std::move(conn), std::nullopt, std::nullopt});
   by_tuple_[key_of(tuple)] = id;
+  ++port_refs_[tuple.local.port];
   return id;
 }
 
@@ -84,6 +85,8 @@ void TcpLayer::free_connection(ConnId id) {
   auto t = by_tuple_.find(key_of(it->second.conn->tuple()));
   if (t != by_tuple_.end() && t->second == id) by_tuple_.erase(t);
   timers_.remove(id);
+  const std::uint16_t port = it->second.conn->tuple().local.port;
+  if (auto p = port_refs_.find(port); p != port_refs_.end() && --p->second == 0) port_refs_.erase(p);
   freed_totals_ += it->second.conn->stats();
   conns_.erase(it);
   ++stats_.connections_freed;
@@ -305,14 +308,9 @@ bool TcpLayer::port_in_use(SocketId self, SocketAddress local, bool reuse) const
     // SO_REUSEADDR (both sides) allows sharing, but never with a listener.
     if (s.listener || !(reuse && s.reuse_addr)) return true;
   }
-  // Orphaned connections (FIN-WAIT, TIME-WAIT) hold their port unless SO_REUSEADDR.
-  if (!reuse) {
-    for (const auto& [cid, e] : conns_) {
-      const auto& t = e.conn->tuple();
-      if (!e.socket && t.local.port == local.port && overlaps(t.local.ip)) return true;
-    }
-  }
-  return false;
+  // Connections without a socket (FIN-WAIT, TIME-WAIT orphans) hold their
+  // port unless SO_REUSEADDR.
+  return !reuse && port_refs_.contains(local.port);
 }
 
 std::optional<std::uint16_t> TcpLayer::ephemeral_port(Ipv4Address remote_ip, std::uint16_t remote_port) {

@@ -189,6 +189,9 @@ class TcpLayer {
   tcp::TimerQueue timers_;
   ConnId next_conn_ = 1;
   tcp::ConnectionStats freed_totals_;  // counters of connections already freed
+  // Live connections per local port, so finding a free ephemeral port does
+  // not walk every connection (thousands may sit in TIME-WAIT).
+  std::unordered_map<std::uint16_t, std::uint32_t> port_refs_;
   std::uint16_t next_ephemeral_;
   std::vector<std::uint8_t> scratch_;
   TcpStats stats_;
