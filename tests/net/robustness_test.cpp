@@ -78,8 +78,13 @@ std::string run_case(const Condition& c, TransferDirection dir, std::uint64_t se
     return !s || s->complete() || s->received_sha256.empty() || s->received != s->sent;
   };
   EXPECT_TRUE(intact(r.up) && intact(r.down)) << what.str() << ": DATA MISMATCH";
+  // Like Linux, a connect whose ARP resolution fails (three requests or
+  // replies lost) ends at once with EHOSTUNREACH — before any data moved.
+  // On a lossy link that is a legitimate outcome, not a bug.
+  const bool arp_failed_connect = r.client_error == SockError::HostUnreach && c.link.loss > 0 &&
+                                  (!r.up || r.up->received == 0) && (!r.down || r.down->received == 0);
   if (!r.ok) {
-    EXPECT_TRUE(c.may_fail) << what.str();
+    EXPECT_TRUE(c.may_fail || arp_failed_connect) << what.str();
     EXPECT_TRUE(r.client_error || r.server_error) << what.str() << ": ended without an error (hang?)";
   }
   return what.str();
