@@ -44,6 +44,17 @@ std::string py_addr(const SocketAddress& addr) {
   return fmt::format("('{}', {})", addr.ip.to_string(), addr.port);
 }
 
+std::string py_socket(const app::Socket& sock) {
+  std::string out = fmt::format(
+      "<socket.socket fd={}, family=AddressFamily.AF_INET, type={}, proto=0", sock.id(),
+      sock.stack().type_of(sock.id()) == SocketType::Datagram ? "SocketKind.SOCK_DGRAM"
+                                                              : "SocketKind.SOCK_STREAM");
+  // Python shows raddr only for a connected socket.
+  if (auto local = sock.getsockname()) out += ", laddr=" + py_addr(*local);
+  if (auto peer = sock.getpeername()) out += ", raddr=" + py_addr(*peer);
+  return out + ">";
+}
+
 bool is_transient(SockError e) {
   switch (e) {
     case SockError::TimedOut:

@@ -21,6 +21,11 @@ std::string upper(std::string_view data);
 std::string py_bytes(std::string_view data);
 // Python's repr of an address tuple: ('192.0.2.10', 49152).
 std::string py_addr(const SocketAddress& addr);
+// print(sock) of a connected stream socket (seed 001 §7.1 prints the one
+// accept() returns), as Python 3.8–3.10 shows it; the socket id is the fd:
+// <socket.socket fd=3, family=AddressFamily.AF_INET, type=SocketKind.SOCK_STREAM,
+// proto=0, laddr=('192.0.2.20', 81), raddr=('192.0.2.10', 49152)>
+std::string py_socket(const app::Socket& sock);
 
 // Errors a receive loop survives (another datagram may come); anything
 // else (EBADF, EINVAL, EAGAIN of a nonblocking socket...) ends the loop

@@ -64,6 +64,32 @@ struct SimUdpOptions {
 };
 int run_sim_udp(const SimUdpOptions& opts);
 
+// `wirestack sim tcp-echo|tcp-welcome|tcp-file|tcp-chat`: the seed TCP
+// programs (apps/tcp_*) on a simulated network.
+enum class TcpProgram : std::uint8_t { Echo, Welcome, File, Chat };
+struct SimTcpOptions {
+  TcpProgram program = TcpProgram::Echo;
+  std::uint64_t seed = 1;
+  double loss = 0.0;      // per frame on every client's cable, each direction
+  double delay_ms = 1.0;  // one-way delay of every link
+  std::string pcap_path;
+  bool across_router = false;
+  bool quiet = false;      // no frame trace
+  std::uint16_t port = 0;  // 0: the notes' (echo 81, welcome 9999, file 8008, chat 8090)
+  int clients = 1;         // echo, welcome, file: how many, one host each
+  double gap_ms = 0;       // between two clients' starts
+  double typing_ms = 0;    // before each line a client (chat: either side) types
+  std::vector<std::string> inputs;  // echo: lines; welcome: names
+  std::vector<int> abort;           // echo: clients (1-based) that leave with an RST
+  int keepalive_s = 0;              // echo: SO_KEEPALIVE idle seconds on the server (0: off)
+  double think_ms = 1000;           // welcome: the server's time.sleep(1)
+  std::string file_path;            // file: serve this file...
+  std::uint64_t bytes = 0;          // ...or this many pseudo-random bytes (else "sb")
+  std::string file_name;            // file: the name announced (default: the file's, or sb.txt)
+  std::vector<std::string> server_says, client_says;  // chat scripts
+};
+int run_sim_tcp(const SimTcpOptions& opts);
+
 struct SimTransferOptions {
   std::uint64_t bytes = 1 << 20;
   std::string direction = "up";  // up | down | both

@@ -91,6 +91,87 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   chat_cmd->add_option("--gap", chat.gap_ms, "Between two lines of the conversation, ms")->capture_default_str();
 
+  // The seed TCP programs. Options every tcp-* command shares first.
+  ws::cli::SimTcpOptions tcp_echo, tcp_welcome, tcp_file, tcp_chat;
+  tcp_echo.program = ws::cli::TcpProgram::Echo;
+  tcp_echo.clients = 2;
+  tcp_echo.inputs = {"sb", "hello world"};
+  tcp_echo.abort = {2};
+  tcp_echo.gap_ms = 100;  // client 2 connects while client 1 is served: the busy line (seed 004 §8)
+  tcp_echo.typing_ms = 200;
+  tcp_welcome.program = ws::cli::TcpProgram::Welcome;
+  tcp_welcome.clients = 3;
+  tcp_welcome.gap_ms = 200;
+  tcp_welcome.inputs = {"Michael", "Tracy", "Sarah"};
+  tcp_file.program = ws::cli::TcpProgram::File;
+  tcp_file.clients = 2;
+  tcp_chat.program = ws::cli::TcpProgram::Chat;
+  tcp_chat.typing_ms = 500;
+  tcp_chat.client_says = {"hello", "how are you?", "bye"};
+  tcp_chat.server_says = {"hi, client", "fine, and you?"};
+  auto add_tcp_common = [](CLI::App* cmd, ws::cli::SimTcpOptions& o) {
+    cmd->add_option("--seed", o.seed, "Seed of the simulation: same seed, same run")->capture_default_str();
+    cmd->add_option("--loss", o.loss, "Loss probability of each frame on every client's cable, both directions (0..1)")
+        ->capture_default_str();
+    cmd->add_option("--delay", o.delay_ms, "One-way delay of every link, ms")->capture_default_str();
+    cmd->add_option("--pcap", o.pcap_path, "Write every frame, as each host sent it, to this pcap file");
+    cmd->add_flag("--across-router", o.across_router,
+                  "Server on 198.51.100.0/24 behind a router; clients on 192.0.2.0/24");
+    cmd->add_flag("-q,--quiet", o.quiet, "Only the programs' own lines, no frame trace");
+    cmd->add_option("--port", o.port,
+                    "Server port (default: the notes' port: echo 81, welcome 9999, file 8008, chat 8090)");
+  };
+  auto add_clients = [](CLI::App* cmd, ws::cli::SimTcpOptions& o) {
+    cmd->add_option("--clients", o.clients, "Clients, one host each (192.0.2.10, .11, ...)")->capture_default_str();
+    cmd->add_option("--gap", o.gap_ms, "Between two clients' starts, ms")->capture_default_str();
+  };
+  auto* tcp_echo_cmd = sim_cmd->add_subcommand(
+      "tcp-echo", "Seed 001 §7-8: a TCP server answers in upper case, one client after another (connection "
+                  "loop around a communication loop); a FIN or an RST (ECONNRESET) ends a client");
+  add_tcp_common(tcp_echo_cmd, tcp_echo);
+  add_clients(tcp_echo_cmd, tcp_echo);
+  tcp_echo_cmd->add_option("-m,--message", tcp_echo.inputs, "A line each client sends (repeat; \"q\" stops the client)")
+      ->capture_default_str();
+  tcp_echo_cmd->add_option("--abort", tcp_echo.abort,
+                           "Client K (1-based) leaves with an RST (SO_LINGER 0, then close) instead of a FIN "
+                           "(repeat or K,L; 0 for none)")
+      ->delimiter(',')
+      ->capture_default_str();
+  tcp_echo_cmd->add_option("--typing", tcp_echo.typing_ms, "Before each line a client sends, ms")->capture_default_str();
+  tcp_echo_cmd->add_option("--keepalive", tcp_echo.keepalive_s,
+                           "SO_KEEPALIVE on the server's connections: a probe after S idle seconds, then one a "
+                           "second; 3 unanswered end a vanished client with ETIMEDOUT (0: off, as in the notes)")
+      ->capture_default_str();
+  auto* tcp_welcome_cmd = sim_cmd->add_subcommand(
+      "tcp-welcome", "Seed 003: a TCP server greets each client (Welcome!) and answers Hello, <name>! until "
+                     "exit, one task per connection, so clients are served at once");
+  add_tcp_common(tcp_welcome_cmd, tcp_welcome);
+  add_clients(tcp_welcome_cmd, tcp_welcome);
+  tcp_welcome_cmd->add_option("-n,--name", tcp_welcome.inputs, "A name each client sends (repeat); then exit")
+      ->capture_default_str();
+  tcp_welcome_cmd->add_option("--think", tcp_welcome.think_ms, "The server's time.sleep after each recv, ms")
+      ->capture_default_str();
+  tcp_welcome_cmd->add_option("--typing", tcp_welcome.typing_ms, "Before each name a client sends, ms")
+      ->capture_default_str();
+  auto* tcp_file_cmd = sim_cmd->add_subcommand(
+      "tcp-file", "Seed 001's exercise: a TCP server sends a file to each client that connects (default: "
+                  "sb); the client checks its length and SHA-256");
+  add_tcp_common(tcp_file_cmd, tcp_file);
+  add_clients(tcp_file_cmd, tcp_file);
+  auto* file_opt = tcp_file_cmd->add_option("--file", tcp_file.file_path, "Serve this file (at most 64 MiB)");
+  tcp_file_cmd->add_option("--bytes", tcp_file.bytes, "Serve N pseudo-random bytes (from --seed)")->excludes(file_opt);
+  tcp_file_cmd->add_option("--name", tcp_file.file_name, "The name announced (default: the file's, or sb.txt)");
+  auto* tcp_chat_cmd = sim_cmd->add_subcommand(
+      "tcp-chat", "Seed 004 §7-8: a TCP chat between two hosts taking turns, the client first, until one "
+                  "says bye (a side whose script runs out says bye)");
+  add_tcp_common(tcp_chat_cmd, tcp_chat);
+  tcp_chat_cmd->add_option("-c,--client-says", tcp_chat.client_says, "A line the client types (repeat)")
+      ->capture_default_str();
+  tcp_chat_cmd->add_option("-s,--server-says", tcp_chat.server_says, "A line the server types (repeat)")
+      ->capture_default_str();
+  tcp_chat_cmd->add_option("--typing", tcp_chat.typing_ms, "Before each line either side types, ms")
+      ->capture_default_str();
+
   ws::cli::SimTransferOptions xfer;
   auto* xfer_cmd = sim_cmd->add_subcommand(
       "transfer", "TCP transfer of N pseudo-random bytes between two simulated hosts under faults; "
@@ -124,5 +205,9 @@ int main(int argc, char** argv) {
   if (*echo_cmd) return ws::cli::run_sim_udp(echo);
   if (*time_cmd) return ws::cli::run_sim_udp(time_opts);
   if (*chat_cmd) return ws::cli::run_sim_udp(chat);
+  if (*tcp_echo_cmd) return ws::cli::run_sim_tcp(tcp_echo);
+  if (*tcp_welcome_cmd) return ws::cli::run_sim_tcp(tcp_welcome);
+  if (*tcp_file_cmd) return ws::cli::run_sim_tcp(tcp_file);
+  if (*tcp_chat_cmd) return ws::cli::run_sim_tcp(tcp_chat);
   return 2;
 }

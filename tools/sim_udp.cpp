@@ -8,8 +8,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
-#include <memory>
 #include <optional>
 
 #include "app/sim_loop.hpp"
@@ -17,76 +15,13 @@
 #include "apps/udp_time.hpp"
 #include "apps/udp_upper.hpp"
 #include "commands.hpp"
-#include "link/pcap.hpp"
-#include "sim/topology.hpp"
-#include "wire/describe.hpp"
+#include "sim_net.hpp"
 
 namespace ws::cli {
 
 namespace {
 
 constexpr std::string_view kCommand[] = {"udp-echo", "udp-time", "udp-chat"};
-
-struct Line {
-  Instant at;
-  int order;  // the programs' lines before the frames they cause at the same instant
-  std::string text;
-};
-
-// The server and its clients on one switch, or the server behind a router
-// (seed 001's addressing, as sim::build_lan / build_routed).
-struct Network {
-  sim::HostNode* server = nullptr;
-  sim::HostNode* router = nullptr;
-  std::vector<sim::HostNode*> clients;
-  std::vector<sim::HostNode*> all;  // every host, for captures
-};
-
-Network build_network(sim::Simulation& s, const sim::LinkConfig& link, bool across_router,
-                      const std::vector<std::string>& client_names,
-                      const std::string& server_name) {
-  sim::TopologyBuilder t(s);
-  const std::size_t ports = client_names.size() + 2;
-  auto host_config = [&s] {
-    HostConfig c;
-    c.seed = s.rng().next_u64();  // each host its own stream, all from the one seed
-    return c;
-  };
-  Network n;
-  sim::Switch& left = t.add_switch("sw1", ports);
-  sim::Switch* right = across_router ? &t.add_switch("sw2", ports) : nullptr;
-  n.server = &t.add_host(server_name, host_config());
-  n.all.push_back(n.server);
-  const Ipv4Address left_gw(192, 0, 2, 1), right_gw(198, 51, 100, 1);
-  if (across_router) {
-    HostConfig rc = host_config();
-    rc.forwarding = true;
-    n.router = &t.add_host("router", rc);
-    n.all.push_back(n.router);
-    t.attach(*n.router, left, Ipv4Cidr(left_gw, 24), link);
-    t.attach(*n.router, *right, Ipv4Cidr(right_gw, 24), link);
-    t.attach(*n.server, *right, Ipv4Cidr(sim::kRoutedServerAddr, 24), link);
-    n.server->host().set_default_gateway(right_gw, 0);
-  } else {
-    t.attach(*n.server, left, Ipv4Cidr(sim::kLanServerAddr, 24), link);
-  }
-  for (std::size_t i = 0; i < client_names.size(); ++i) {
-    sim::HostNode& c = t.add_host(client_names[i], host_config());
-    const auto last = static_cast<std::uint8_t>(10 + i);
-    // Across the router every other client lives on the server's side, so
-    // chat messages cross the router both ways and stay local too.
-    if (across_router && i % 2 == 1) {
-      t.attach(c, *right, Ipv4Cidr(Ipv4Address(198, 51, 100, last), 24), link);
-      c.host().set_default_gateway(right_gw, 0);
-    } else {
-      t.attach(c, left, Ipv4Cidr(Ipv4Address(192, 0, 2, last), 24), link);
-      if (across_router) c.host().set_default_gateway(left_gw, 0);
-    }
-    n.clients.push_back(&c);
-    n.all.push_back(&c);
-  }
-  return n;
-}
 
 struct ChatSay {
   std::string from, to, text;
@@ -150,43 +85,24 @@ int run_sim_udp(const SimUdpOptions& o) {
   sim::LinkConfig link;
   link.delay = Duration::micros(static_cast<std::int64_t>(o.delay_ms * 1000));
   const std::vector<std::string> client_names = chat ? o.names : std::vector<std::string>{"client"};
-  Network net =
-      build_network(simulation, link, o.across_router, client_names, chat ? "registry" : "server");
+  SimNetwork net = build_sim_network(simulation, link, o.across_router, client_names,
+                                     chat ? "registry" : "server", /*alternate_sides=*/chat);
   sim::LinkConfig lossy = link;
   lossy.loss = o.loss;
   for (sim::HostNode* c : net.clients) simulation.link_at(*c, 0)->set_config(lossy);
 
-  // Every frame each host sends, once (what its own tcpdump would show as outgoing).
-  std::map<std::string, PcapWriter> traces;
-  std::optional<PcapWriter> file;
-  if (!o.pcap_path.empty()) {
-    auto w = PcapWriter::open(o.pcap_path);
-    if (!w) {
-      fmt::print(stderr, "wirestack sim {}: {}\n", cmd, w.error());
-      return 1;
-    }
-    file.emplace(std::move(*w));
-  }
-  for (sim::HostNode* h : net.all) {
-    auto& trace = traces.emplace(h->name(), PcapWriter::in_memory()).first->second;
-    for (std::size_t port = 0; port < h->port_count(); ++port) {
-      simulation.add_capture(*h, port, trace, sim::CaptureDir::kSent);
-      if (file) simulation.add_capture(*h, port, *file, sim::CaptureDir::kSent);
-    }
+  SimOutput out;
+  if (auto err = out.capture(simulation, net.all, o.pcap_path)) {
+    fmt::print(stderr, "wirestack sim {}: {}\n", cmd, *err);
+    return 1;
   }
 
-  std::vector<Line> lines;
   std::vector<std::string> summary;
   int failures = 0;
   {
     app::SimLoop loop(simulation);
     for (sim::HostNode* h : net.all) loop.serve(*h);
-    auto printer = [&](std::string who) -> apps::Print {
-      return [&lines, &loop, who = std::move(who)](std::string_view text) {
-        lines.push_back(
-            {loop.now(), 0, fmt::format("  {:>10}  {:<8} {}", loop.now().to_string(), who, text)});
-      };
-    };
+    auto printer = [&](std::string who) { return out.printer(loop, std::move(who)); };
     const Ipv4Address server_ip = o.across_router ? sim::kRoutedServerAddr : sim::kLanServerAddr;
     const Duration timeout = Duration::micros(static_cast<std::int64_t>(o.timeout_ms * 1000));
     // Clients start once the gratuitous ARPs of time 0 are over.
@@ -200,8 +116,7 @@ int run_sim_udp(const SimUdpOptions& o) {
     switch (o.program) {
       case UdpProgram::Echo: {
         const SocketAddress server{server_ip, o.port != 0 ? o.port : std::uint16_t{82}};
-        fmt::print("udp-echo: client {} -> server {}{}\n",
-                   net.clients[0]->host().addresses(0).at(0).address().to_string(),
+        fmt::print("udp-echo: client {} -> server {}{}\n", address_of(*net.clients[0]).to_string(),
                    server.to_string(), o.across_router ? " (across the router)" : " (one switch)");
         loop.spawn(apps::udp_upper_server(loop, server_stack, {.bind = server}, printer("server")));
         clients.push_back(
@@ -238,7 +153,7 @@ int run_sim_udp(const SimUdpOptions& o) {
         const SocketAddress registry{server_ip, o.port != 0 ? o.port : apps::kChatRegistryPort};
         fmt::print("udp-chat: registry {}; clients", registry.to_string());
         for (sim::HostNode* c : net.clients) {
-          fmt::print(" {}@{}", c->name(), c->host().addresses(0).at(0).address().to_string());
+          fmt::print(" {}@{}", c->name(), address_of(*c).to_string());
         }
         fmt::print("\n");
         loop.spawn(
@@ -292,28 +207,10 @@ int run_sim_udp(const SimUdpOptions& o) {
     }
   }  // the loop goes first: the servers are cancelled, their sockets closed
 
-  if (!o.quiet) {
-    for (auto& [name, trace] : traces) {
-      auto records = parse_pcap(trace.memory());
-      if (!records) continue;
-      for (const auto& rec : *records) {
-        lines.push_back({rec.at, 1,
-                         fmt::format("  {:>10}  {:<8} > {}", rec.at.to_string(), name,
-                                     describe_frame(rec.frame))});
-      }
-    }
-  }
-  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
-    return a.at != b.at ? a.at < b.at : a.order < b.order;
-  });
-  for (const auto& l : lines) fmt::print("{}\n", l.text);
+  out.print(!o.quiet);
   fmt::print("\n--- {} (seed {}, loss {}, delay {} ms) ---\n", cmd, o.seed, o.loss, o.delay_ms);
   for (const auto& s : summary) fmt::print("{}\n", s);
-  if (file) {
-    file->flush();
-    fmt::print("capture of every host's outgoing frames: {} ({} frames)\n", o.pcap_path,
-               file->frames_written());
-  }
+  out.print_capture_note(o.pcap_path);
   return failures == 0 ? 0 : 1;
 }
 
