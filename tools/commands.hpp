@@ -104,4 +104,53 @@ struct SimTransferOptions {
 };
 int run_sim_transfer(const SimTransferOptions& opts);
 
+// ---- the real wire: a TAP device in real time --------------------------
+
+// Options every real-wire command shares (tools/real_net.hpp).
+struct RealOptions {
+  std::string tap;      // required
+  std::string ip;       // ADDR/PREFIX, required
+  std::string gateway;  // optional default gateway
+  std::string mac;      // default 02:00:<the four address bytes>
+  std::string pcap;     // record the TAP's frames
+  std::uint32_t snaplen = 262144;
+};
+
+struct PingOptions {
+  RealOptions net;
+  std::string host;
+  int count = 0;            // 0: until interrupted
+  double interval_s = 1.0;  // between requests
+  double wait_s = 2.0;      // for the last reply
+  std::size_t size = 56;    // ICMP data bytes
+};
+int run_ping(const PingOptions& opts);
+
+struct NcOptions {
+  RealOptions net;
+  bool listen = false;
+  bool udp = false;
+  std::string host;  // connect to (listen: local address to bind, optional)
+  std::uint16_t port = 0;
+  double wait_s = 1.0;  // UDP: how long to wait for replies after stdin's end
+};
+int run_nc(const NcOptions& opts);
+
+struct ServeOptions {
+  RealOptions net;
+  std::string app;  // echo | discard | upper | time | chat | http
+  std::string dir;  // http: the document root
+  std::uint16_t port = 0;  // 0: the app's default
+  bool quiet = false;      // no line per connection/request on stderr
+};
+int run_serve(const ServeOptions& opts);
+
+struct GetOptions {
+  RealOptions net;
+  std::string url;
+  std::string output;  // empty: stdout
+  double timeout_s = 30;  // no progress for this long: give up
+};
+int run_get(const GetOptions& opts);
+
 }  // namespace ws::cli

@@ -1,7 +1,11 @@
 // The `wirestack` command: one binary, one subcommand per job.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <stdexcept>
+
 #include "commands.hpp"
+#include "real_net.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"wirestack: a user-space TCP/IP stack (Ethernet, ARP, IPv4, ICMP, UDP, TCP)"};
@@ -195,6 +199,56 @@ int main(int argc, char** argv) {
   xfer_cmd->add_option("--pcap", xfer.pcap_path, "Capture the client's interface to FILE");
   xfer_cmd->add_flag("--json", xfer.json, "Print one JSON object instead of text");
 
+  // ---- the real wire: a TAP device, in real time --------------------------
+  const char* const real_footer =
+      "Runs on a Linux TAP device (needs root). Try it in a namespace of its own: scripts/lab.sh up, then\n"
+      "  ip netns exec wslab wirestack ... --tap wstap0 --ip 192.0.2.2/24";
+  ws::cli::PingOptions real_ping;
+  auto* real_ping_cmd = app.add_subcommand("ping", "ping(8) from wirestack over a TAP device");
+  real_ping_cmd->footer(real_footer);
+  real_ping_cmd->add_option("host", real_ping.host, "IPv4 address to ping")->required();
+  real_ping_cmd->add_option("-c,--count", real_ping.count, "Stop after N requests (0: until interrupted)")
+      ->capture_default_str();
+  real_ping_cmd->add_option("-i,--interval", real_ping.interval_s, "Seconds between requests")->capture_default_str();
+  real_ping_cmd->add_option("-W,--wait", real_ping.wait_s, "Seconds to wait for the last reply")->capture_default_str();
+  real_ping_cmd->add_option("-s,--size", real_ping.size, "ICMP data bytes")->capture_default_str();
+  ws::cli::add_real_options(real_ping_cmd, real_ping.net);
+
+  ws::cli::NcOptions nc;
+  auto* nc_cmd = app.add_subcommand(
+      "nc", "netcat over wirestack: stdin to the socket, the socket to stdout; at stdin's end a half-close "
+            "(FIN), reading on until the peer closes");
+  nc_cmd->footer(real_footer);
+  nc_cmd->add_flag("-l,--listen", nc.listen, "Listen on PORT and take one connection (or the first datagram's sender)");
+  nc_cmd->add_flag("-u,--udp", nc.udp, "UDP instead of TCP");
+  nc_cmd->add_option("-w,--wait", nc.wait_s, "UDP: seconds to wait for replies after stdin's end")->capture_default_str();
+  std::vector<std::string> nc_args;
+  nc_cmd->add_option("args", nc_args, "[HOST] PORT (HOST required without -l)")->expected(1, 2)->required();
+  ws::cli::add_real_options(nc_cmd, nc.net);
+
+  ws::cli::ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Serve an app over wirestack until SIGINT/SIGTERM: echo, discard, upper (TCP and UDP), time "
+               "(UDP), chat (TCP), http DIR. Prints 'listening on ADDR:PORT' when ready");
+  serve_cmd->footer(real_footer);
+  serve_cmd->add_option("app", serve.app, "echo | discard | upper | time | chat | http")
+      ->required()
+      ->check(CLI::IsMember({"echo", "discard", "upper", "time", "chat", "http"}));
+  serve_cmd->add_option("dir", serve.dir, "http: the directory to serve");
+  serve_cmd->add_option("-p,--port", serve.port,
+                        "Port (default: echo 7, discard 9, upper 81, time 9000, chat 8090, http 80)");
+  serve_cmd->add_flag("-q,--quiet", serve.quiet, "No line per connection or request on stderr");
+  ws::cli::add_real_options(serve_cmd, serve.net);
+
+  ws::cli::GetOptions get;
+  auto* get_cmd = app.add_subcommand("get", "A small HTTP/1.1 client over wirestack: GET URL, the body to stdout or -o FILE");
+  get_cmd->footer(real_footer);
+  get_cmd->add_option("url", get.url, "http://ADDR[:PORT]/path")->required();
+  get_cmd->add_option("-o,--output", get.output, "Write the body to FILE");
+  get_cmd->add_option("--timeout", get.timeout_s, "Give up after this many seconds without progress")
+      ->capture_default_str();
+  ws::cli::add_real_options(get_cmd, get.net);
+
   CLI11_PARSE(app, argc, argv);
 
   if (*demo_cmd) return ws::cli::run_demo(demo);
@@ -209,5 +263,21 @@ int main(int argc, char** argv) {
   if (*tcp_welcome_cmd) return ws::cli::run_sim_tcp(tcp_welcome);
   if (*tcp_file_cmd) return ws::cli::run_sim_tcp(tcp_file);
   if (*tcp_chat_cmd) return ws::cli::run_sim_tcp(tcp_chat);
+  if (*real_ping_cmd) return ws::cli::run_ping(real_ping);
+  if (*nc_cmd) {
+    try {
+      const std::string& port = nc_args.back();
+      const unsigned long p = std::stoul(port);
+      if (p == 0 || p > 65535 || port.find_first_not_of("0123456789") != std::string::npos) throw std::out_of_range(port);
+      nc.port = static_cast<std::uint16_t>(p);
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "wirestack nc: PORT must be 1..65535, got '%s'\n", nc_args.back().c_str());
+      return 2;
+    }
+    if (nc_args.size() == 2) nc.host = nc_args.front();
+    return ws::cli::run_nc(nc);
+  }
+  if (*serve_cmd) return ws::cli::run_serve(serve);
+  if (*get_cmd) return ws::cli::run_get(get);
   return 2;
 }

@@ -30,11 +30,15 @@ std::uint32_t read32(const std::uint8_t* p, bool swapped) {
 
 }  // namespace
 
-Result<PcapWriter, std::string> PcapWriter::open(const std::string& path) {
+Result<PcapWriter, std::string> PcapWriter::open(const std::string& path, std::uint32_t snaplen) {
+  if (snaplen < 14 || snaplen > kSnapLen) {
+    return Unexpected{std::string("pcap snapshot length must be 14..") + std::to_string(kSnapLen)};
+  }
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return Unexpected{path + ": " + std::strerror(errno)};
   PcapWriter w;
   w.file_ = f;
+  w.snaplen_ = snaplen;
   w.write_global_header();
   return w;
 }
@@ -52,13 +56,13 @@ void PcapWriter::write_global_header() {
   le16(h + 6, 4);
   le32(h + 8, 0);   // thiszone
   le32(h + 12, 0);  // sigfigs
-  le32(h + 16, kSnapLen);
+  le32(h + 16, snaplen_);
   le32(h + 20, kLinkTypeEthernet);
   put(h, sizeof h);
 }
 
 PcapWriter::PcapWriter(PcapWriter&& o) noexcept
-    : file_(std::exchange(o.file_, nullptr)), memory_(std::move(o.memory_)), frames_(o.frames_) {}
+    : file_(std::exchange(o.file_, nullptr)), memory_(std::move(o.memory_)), frames_(o.frames_), snaplen_(o.snaplen_) {}
 
 PcapWriter& PcapWriter::operator=(PcapWriter&& o) noexcept {
   if (this != &o) {
@@ -66,6 +70,7 @@ PcapWriter& PcapWriter::operator=(PcapWriter&& o) noexcept {
     file_ = std::exchange(o.file_, nullptr);
     memory_ = std::move(o.memory_);
     frames_ = o.frames_;
+    snaplen_ = o.snaplen_;
   }
   return *this;
 }
@@ -89,7 +94,7 @@ void PcapWriter::put(const std::uint8_t* p, std::size_t n) {
 
 void PcapWriter::write(Instant at, Bytes frame) {
   const std::int64_t ns = at.nanos() < 0 ? 0 : at.nanos();
-  const auto caplen = static_cast<std::uint32_t>(std::min<std::size_t>(frame.size(), kSnapLen));
+  const auto caplen = static_cast<std::uint32_t>(std::min<std::size_t>(frame.size(), snaplen_));
   std::uint8_t h[16];
   le32(h, static_cast<std::uint32_t>(ns / 1'000'000'000));
   le32(h + 4, static_cast<std::uint32_t>(ns % 1'000'000'000));

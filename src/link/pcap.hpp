@@ -18,8 +18,11 @@ class PcapWriter {
  public:
   static constexpr std::uint32_t kSnapLen = 262144;
 
-  // Creates (truncates) the file and writes the global header.
-  static Result<PcapWriter, std::string> open(const std::string& path);
+  // Creates (truncates) the file and writes the global header. Frames
+  // longer than `snaplen` are recorded truncated (their length is kept),
+  // as `tcpdump -s`: long captures of bulk transfers stay small.
+  static Result<PcapWriter, std::string> open(const std::string& path,
+                                               std::uint32_t snaplen = kSnapLen);
   // A writer that keeps the file's bytes in memory (tests, determinism checks).
   static PcapWriter in_memory();
 
@@ -42,6 +45,7 @@ class PcapWriter {
   std::FILE* file_ = nullptr;
   std::vector<std::uint8_t> memory_;
   std::size_t frames_ = 0;
+  std::uint32_t snaplen_ = kSnapLen;
 };
 
 struct PcapRecord {

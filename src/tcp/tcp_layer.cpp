@@ -503,6 +503,15 @@ void TcpLayer::set_keepalive(Instant now, SocketId id, bool on) {
   }
 }
 
+std::size_t TcpLayer::busy_connection_count() const {
+  std::size_t n = 0;
+  for (const auto& [id, e] : conns_) {
+    const tcp::State st = e.conn->state();
+    if (st != tcp::State::Closed && st != tcp::State::Listen && st != tcp::State::TimeWait) ++n;
+  }
+  return n;
+}
+
 tcp::ConnectionStats TcpLayer::connection_totals() const {
   tcp::ConnectionStats total = freed_totals_;
   for (const auto& [id, e] : conns_) total += e.conn->stats();

@@ -122,6 +122,9 @@ class TcpLayer {
   void pin_next_isn(SeqNum isn) { pinned_isn_ = isn; }
 
   std::size_t connection_count() const { return conns_.size(); }
+  // Connections still exchanging segments: not CLOSED, LISTEN or
+  // TIME-WAIT (a program shutting down waits for these to finish).
+  std::size_t busy_connection_count() const;
   // Every connection's counters summed, freed ones included (nstat-like).
   tcp::ConnectionStats connection_totals() const;
   void set_keepalive_params(Instant now, SocketId id, Duration idle, Duration interval, unsigned probes);

@@ -1,0 +1,185 @@
+#include "apps/services.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace ws::apps {
+
+namespace {
+
+std::string transform(EchoKind kind, std::string data) {
+  if (kind == EchoKind::Upper) return upper(data);
+  return data;
+}
+
+// One accepted connection of echo/discard/upper.
+app::Task<void> echo_connection(app::Socket sock, SocketAddress peer, EchoKind kind, ServiceConfig config,
+                                ServiceStats& stats, Print log) {
+  sock.settimeout(config.idle);
+  bool clean = false;
+  for (;;) {
+    auto data = co_await sock.recv(config.bufsize);
+    if (!data) {
+      if (log) log(fmt::format("{}: {}", peer.to_string(), app::describe(data.error())));
+      break;
+    }
+    if (data->empty()) {  // the client's FIN
+      clean = true;
+      break;
+    }
+    stats.bytes_in += data->size();
+    if (kind == EchoKind::Discard) continue;
+    auto sent = co_await sock.sendall(transform(kind, std::move(*data)));
+    if (!sent) {
+      if (log) log(fmt::format("{}: send: {}", peer.to_string(), app::describe(sent.error())));
+      break;
+    }
+    stats.bytes_out += *sent;
+  }
+  clean ? ++stats.closed : ++stats.errors;
+  --stats.active;
+  (void)sock.close();
+  if (log) log(fmt::format("{}: closed", peer.to_string()));
+}
+
+SockResult<app::Socket> listener(app::Loop& loop, Stack& stack, const ServiceConfig& config) {
+  auto s = app::socket(loop, stack, SocketType::Stream);
+  if (!s) return s;
+  (void)s->set_reuseaddr();
+  if (auto b = s->bind(config.bind); !b) return Unexpected<SockError>{b.error()};
+  if (auto l = s->listen(config.backlog); !l) return Unexpected<SockError>{l.error()};
+  return s;
+}
+
+// The chat room's members, by socket id; senders write to the others'
+// sockets with nonblocking sends (a member whose buffer is full misses
+// the line — counted — rather than stalling the room).
+struct Room {
+  std::map<SocketId, SocketAddress> members;
+  std::uint64_t dropped_lines = 0;
+};
+
+void broadcast(app::Loop& loop, Stack& stack, Room& room, SocketId from, std::string_view line) {
+  for (const auto& [id, addr] : room.members) {
+    if (id == from) continue;
+    auto r = stack.send_to(loop.now(), id, Bytes(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()));
+    if (!r || *r < line.size()) ++room.dropped_lines;
+  }
+  loop.wake(stack);
+}
+
+app::Task<void> chat_member(app::Socket sock, SocketAddress peer, std::shared_ptr<Room> room,
+                            ServiceConfig config, ServiceStats& stats, Print log) {
+  sock.settimeout(config.idle);
+  Stack& stack = sock.stack();
+  app::Loop& loop = sock.loop();
+  room->members.emplace(sock.id(), peer);
+  broadcast(loop, stack, *room, sock.id(), fmt::format("* {} joined\n", peer.to_string()));
+  (void)co_await sock.sendall(fmt::format("* welcome {}; {} here; say bye to leave\n", peer.to_string(),
+                                          room->members.size()));
+  std::string pending;
+  bool clean = false;
+  for (bool done = false; !done;) {
+    auto data = co_await sock.recv(config.bufsize);
+    if (!data || data->empty()) {
+      clean = static_cast<bool>(data);
+      break;
+    }
+    stats.bytes_in += data->size();
+    pending += *data;
+    if (pending.size() > config.bufsize) pending.clear();  // a line too long is dropped
+    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line == "bye") {
+        clean = done = true;
+        (void)co_await sock.sendall("* bye\n");
+        break;
+      }
+      broadcast(loop, stack, *room, sock.id(), fmt::format("{}: {}\n", peer.to_string(), line));
+    }
+  }
+  room->members.erase(sock.id());
+  broadcast(loop, stack, *room, sock.id(), fmt::format("* {} left\n", peer.to_string()));
+  clean ? ++stats.closed : ++stats.errors;
+  --stats.active;
+  (void)sock.close();
+  if (log) log(fmt::format("{}: left the chat", peer.to_string()));
+}
+
+}  // namespace
+
+app::Task<SockResult<void>> stream_service(app::Loop& loop, Stack& stack, EchoKind kind, ServiceConfig config,
+                                           ServiceStats& stats, Print log) {
+  auto l = listener(loop, stack, config);
+  if (!l) co_return Unexpected<SockError>{l.error()};
+  for (;;) {
+    auto a = co_await l->accept();
+    if (!a) {
+      if (is_transient(a.error())) continue;
+      co_return Unexpected<SockError>{a.error()};
+    }
+    if (stats.active >= config.max_connections) {
+      ++stats.refused;
+      (void)a->conn.close();
+      continue;
+    }
+    ++stats.accepted;
+    ++stats.active;
+    if (log) log(fmt::format("{}: connected", a->addr.to_string()));
+    loop.spawn(echo_connection(std::move(a->conn), a->addr, kind, config, stats, log));
+  }
+}
+
+app::Task<SockResult<void>> datagram_service(app::Loop& loop, Stack& stack, EchoKind kind,
+                                             ServiceConfig config, ServiceStats& stats, Print log) {
+  auto s = app::socket(loop, stack, SocketType::Datagram);
+  if (!s) co_return Unexpected<SockError>{s.error()};
+  (void)s->set_reuseaddr();
+  if (auto b = s->bind(config.bind); !b) co_return Unexpected<SockError>{b.error()};
+  for (;;) {
+    auto msg = co_await s->recvfrom(config.bufsize);
+    if (!msg) {
+      if (is_transient(msg.error())) continue;
+      co_return Unexpected<SockError>{msg.error()};
+    }
+    ++stats.datagrams;
+    stats.bytes_in += msg->data.size();
+    if (kind == EchoKind::Discard) continue;
+    auto sent = co_await s->sendto(transform(kind, std::move(msg->data)), msg->addr);
+    if (sent) {
+      stats.bytes_out += *sent;
+    } else if (log) {
+      log(fmt::format("udp {}: sendto: {}", msg->addr.to_string(), app::describe(sent.error())));
+    }
+  }
+}
+
+app::Task<SockResult<void>> chat_room(app::Loop& loop, Stack& stack, ServiceConfig config, ServiceStats& stats,
+                                      Print log) {
+  auto l = listener(loop, stack, config);
+  if (!l) co_return Unexpected<SockError>{l.error()};
+  auto room = std::make_shared<Room>();
+  for (;;) {
+    auto a = co_await l->accept();
+    if (!a) {
+      if (is_transient(a.error())) continue;
+      co_return Unexpected<SockError>{a.error()};
+    }
+    if (stats.active >= config.max_connections) {
+      ++stats.refused;
+      (void)a->conn.close();
+      continue;
+    }
+    ++stats.accepted;
+    ++stats.active;
+    if (log) log(fmt::format("{}: joined the chat", a->addr.to_string()));
+    loop.spawn(chat_member(std::move(a->conn), a->addr, room, config, stats, log));
+  }
+}
+
+}  // namespace ws::apps

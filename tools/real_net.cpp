@@ -1,0 +1,110 @@
+#include "real_net.hpp"
+
+#include "tcp/tcp_layer.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <random>
+
+namespace ws::cli {
+
+void add_real_options(CLI::App* cmd, RealOptions& o) {
+  cmd->add_option("--tap", o.tap, "TAP interface to use as the wire (opened, or created in this network "
+                                  "namespace, and set up)")
+      ->required();
+  cmd->add_option("--ip", o.ip, "wirestack's address and prefix on it, e.g. 192.0.2.2/24")->required();
+  cmd->add_option("--gateway", o.gateway, "Default gateway (on the --ip subnet)");
+  cmd->add_option("--mac", o.mac, "wirestack's MAC (default 02:00 then the four address bytes)");
+  cmd->add_option("--pcap", o.pcap, "Record every frame read from and written to the TAP in this pcap file");
+  cmd->add_option("--snaplen", o.snaplen, "Bytes of each frame recorded in --pcap (like tcpdump -s)")
+      ->capture_default_str();
+}
+
+Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions& o) {
+  const auto cidr = Ipv4Cidr::parse(o.ip);
+  if (!cidr || cidr->prefix_len() == 0 || cidr->prefix_len() > 30) {
+    return Unexpected{"--ip: expected ADDR/PREFIX with a prefix of 1..30, e.g. 192.0.2.2/24, got '" + o.ip + "'"};
+  }
+  std::optional<Ipv4Address> gateway;
+  if (!o.gateway.empty()) {
+    gateway = Ipv4Address::parse(o.gateway);
+    if (!gateway) return Unexpected{"--gateway: not an IPv4 address: '" + o.gateway + "'"};
+    if (!cidr->contains(*gateway)) return Unexpected{"--gateway " + o.gateway + " is not on " + o.ip};
+  }
+  const std::uint32_t a = cidr->address().to_u32();
+  MacAddress mac({0x02, 0x00, static_cast<std::uint8_t>(a >> 24), static_cast<std::uint8_t>(a >> 16),
+                  static_cast<std::uint8_t>(a >> 8), static_cast<std::uint8_t>(a)});
+  if (!o.mac.empty()) {
+    auto m = MacAddress::parse(o.mac);
+    if (!m) return Unexpected{"--mac: expected xx:xx:xx:xx:xx:xx, got '" + o.mac + "'"};
+    mac = *m;
+  }
+
+  std::unique_ptr<RealHost> h(new RealHost());
+  auto tap = runtime::TapDevice::open(o.tap);
+  if (!tap) return Unexpected{tap.error()};
+  h->tap_.emplace(std::move(*tap));
+  auto mtu = h->tap_->mtu();
+  if (!mtu) return Unexpected{mtu.error()};
+  if (!o.pcap.empty()) {
+    auto w = PcapWriter::open(o.pcap, o.snaplen);
+    if (!w) return Unexpected{"--pcap: " + w.error()};
+    h->pcap_.emplace(std::move(*w));
+    h->pcap_path_ = o.pcap;
+  }
+  StackConfig config;
+  config.host.name = "wirestack";
+  // A real host needs unpredictable ISNs and ports (RFC 6528): the seed
+  // of its generator comes from the OS, not a fixed number.
+  std::random_device rd;
+  config.host.seed = (std::uint64_t{rd()} << 32) | rd();
+  h->stack_ = std::make_unique<Stack>(std::move(config));
+  h->loop_ = std::make_unique<runtime::RealtimeLoop>();
+  Host& host = h->stack_->host();
+  const auto ip_mtu = static_cast<std::uint16_t>(std::clamp(*mtu, 68, 1500));
+  const IfIndex iface = host.add_interface({o.tap, mac, ip_mtu});
+  host.add_address(h->loop_->now(), iface, *cidr);
+  if (gateway) host.set_default_gateway(*gateway, iface);
+  h->loop_->attach(*h->stack_, *h->tap_, h->pcap_ ? &*h->pcap_ : nullptr);
+  h->addr_ = *cidr;
+  return h;
+}
+
+RealHost::~RealHost() {
+  loop_.reset();
+  if (pcap_) pcap_->flush();
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+void RealHost::on_interrupt(std::function<void(int)> fn) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  if (signal_fd_ < 0) signal_fd_ = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) return;  // signals keep their default action
+  loop_->watch_fd(signal_fd_, EPOLLIN, [fd = signal_fd_, fn = std::move(fn)] {
+    signalfd_siginfo info{};
+    while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+      fn(static_cast<int>(info.ssi_signo));
+    }
+  });
+}
+
+void RealHost::close_gracefully(Duration limit) {
+  loop_->cancel_tasks();
+  const Instant end = loop_->now() + limit;
+  while (stack_->tcp().busy_connection_count() > 0 && loop_->now() < end) {
+    loop_->run_for(Duration::millis(10));
+  }
+}
+
+}  // namespace ws::cli

@@ -1,0 +1,60 @@
+// What the real-wire commands (ping, nc, serve, get) share: the options
+// --tap/--ip/--gateway/--mac/--pcap/--snaplen, and RealHost — a TAP device,
+// a Stack whose interface 0 is that device, and the RealtimeLoop that
+// drives them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "commands.hpp"
+#include "link/pcap.hpp"
+#include "runtime/realtime_loop.hpp"
+#include "runtime/tap.hpp"
+#include "socket/stack.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace ws::cli {
+
+// Adds the common options to `cmd` (--tap and --ip required).
+void add_real_options(CLI::App* cmd, RealOptions& o);
+
+class RealHost {
+ public:
+  // Opens the TAP (creating it if missing, link up), configures the stack
+  // and the loop. An error message names what failed.
+  static Result<std::unique_ptr<RealHost>, std::string> open(const RealOptions& o);
+  ~RealHost();
+
+  Stack& stack() { return *stack_; }
+  runtime::RealtimeLoop& loop() { return *loop_; }
+  Ipv4Cidr address() const { return addr_; }
+
+  // Shutting down: cancels every task (their sockets close: FIN, or RST
+  // with unread data), then runs the loop until no connection is still
+  // exchanging segments (TIME-WAIT is fine) or `limit` passes.
+  void close_gracefully(Duration limit);
+
+  // Calls `fn` from the loop on SIGINT or SIGTERM (blocked and read from a
+  // signalfd, so nothing runs in a signal handler).
+  void on_interrupt(std::function<void(int signo)> fn);
+
+ private:
+  RealHost() = default;
+  // Destroyed in reverse: the loop first (it flushes through the device).
+  std::optional<runtime::TapDevice> tap_;
+  std::optional<PcapWriter> pcap_;
+  std::unique_ptr<Stack> stack_;
+  std::unique_ptr<runtime::RealtimeLoop> loop_;
+  Ipv4Cidr addr_;
+  std::string pcap_path_;
+  int signal_fd_ = -1;
+};
+
+}  // namespace ws::cli
