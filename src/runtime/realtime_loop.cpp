@@ -34,6 +34,9 @@ std::int64_t monotonic_ns() {
 }  // namespace
 
 RealtimeLoop::RealtimeLoop() : origin_ns_(monotonic_ns()), rx_buf_(65536) {
+  timespec wall{};
+  ::clock_gettime(CLOCK_REALTIME, &wall);
+  wall_origin_ns_ = std::int64_t{wall.tv_sec} * 1'000'000'000 + wall.tv_nsec;
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) fail("epoll_create1");
   timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -72,6 +75,8 @@ void RealtimeLoop::attach(Stack& stack, TapDevice& dev, PcapWriter* capture) {
   attached_.push_back(Attached{&stack, &dev, capture});
   stack.set_readiness_listener([this, &stack](SocketId s) { notify_readiness(stack, s); });
 }
+
+Instant RealtimeLoop::capture_time() const { return Instant::from_nanos(wall_origin_ns_) + (now() - Instant::zero()); }
 
 Instant RealtimeLoop::now() const { return Instant::from_nanos(monotonic_ns() - origin_ns_); }
 
@@ -113,7 +118,7 @@ void RealtimeLoop::unwatch_fd(WatchId id) {
 void RealtimeLoop::flush(Attached& a) {
   while (auto tx = a.stack->pop_transmit()) {
     const Bytes frame = tx->frame->bytes();
-    if (a.capture != nullptr) a.capture->write(now(), frame);
+    if (a.capture != nullptr) a.capture->write(capture_time(), frame);
     if (a.dev->write(frame)) {
       ++stats_.frames_out;
       stats_.bytes_out += frame.size();
@@ -133,7 +138,7 @@ void RealtimeLoop::read_device(Attached& a) {
     if (*n == 0) break;
     const Instant t = now();
     const Bytes frame(rx_buf_.data(), *n);
-    if (a.capture != nullptr) a.capture->write(t, frame);
+    if (a.capture != nullptr) a.capture->write(capture_time(), frame);
     ++stats_.frames_in;
     stats_.bytes_in += *n;
     a.stack->receive(t, 0, frame);

@@ -109,11 +109,14 @@ class RealtimeLoop final : public app::Loop {
   void flush(Attached& a);
   void read_device(Attached& a);
   Instant next_deadline() const;
+  // Captures carry calendar time (tshark shows dates), not the loop's.
+  Instant capture_time() const;
   void arm_timer(Instant at);
 
   int epoll_fd_ = -1;
   int timer_fd_ = -1;
-  std::int64_t origin_ns_ = 0;  // CLOCK_MONOTONIC at construction
+  std::int64_t origin_ns_ = 0;       // CLOCK_MONOTONIC at construction
+  std::int64_t wall_origin_ns_ = 0;  // CLOCK_REALTIME at construction
   bool stop_ = false;
   std::uint64_t seq_ = 0;
   std::priority_queue<Timed, std::vector<Timed>, std::greater<>> timed_;
