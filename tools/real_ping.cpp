@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 #include "app/loop.hpp"
+#include "ping_text.hpp"
 #include "real_net.hpp"
 
 namespace ws::cli {
@@ -29,19 +29,13 @@ struct PingRun {
 void drain(Host& host, PingRun& run, std::uint16_t ident) {
   for (const PingReply& r : host.take_ping_replies()) {
     if (r.ident != ident) continue;
-    const double ms = static_cast<double>(r.rtt.total_nanos()) / 1e6;
-    run.rtts.push_back(ms);
-    line(fmt::format("{} bytes from {}: icmp_seq={} ttl={} time={:.3f} ms", r.bytes, r.from.to_string(), r.seq,
-                     r.ttl, ms));
+    run.rtts.push_back(static_cast<double>(r.rtt.total_nanos()) / 1e6);
+    line(ping_reply_line(r));
   }
   for (const PingError& e : host.take_ping_errors()) {
     if (e.ident != ident) continue;
     ++run.errors;
-    const char* what = e.type == IcmpType::TimeExceeded ? "Time to live exceeded"
-                       : e.code == icmp_unreach::kHost  ? "Destination Host Unreachable"
-                       : e.code == icmp_unreach::kNet   ? "Destination Net Unreachable"
-                                                        : "Destination Unreachable";
-    line(fmt::format("From {} icmp_seq={} {}", e.from.to_string(), e.seq, what));
+    line(ping_error_line(e));
   }
 }
 
@@ -107,27 +101,10 @@ int run_ping(const PingOptions& o) {
   drain(h.stack().host(), run, ident);
   const auto elapsed = (h.loop().now() - start).total_millis();
 
-  const int received = static_cast<int>(run.rtts.size());
-  const double loss_pct = run.sent == 0 ? 100.0 : 100.0 * (run.sent - received) / run.sent;
-  std::string summary = fmt::format("\n--- {} ping statistics ---\n", o.host);
-  summary += fmt::format("{} packets transmitted, {} received, {}{:.0f}% packet loss, time {}ms\n", run.sent,
-                         received, run.errors > 0 ? fmt::format("+{} errors, ", run.errors) : "", loss_pct,
-                         elapsed);
-  if (!run.rtts.empty()) {
-    const double min = *std::min_element(run.rtts.begin(), run.rtts.end());
-    const double max = *std::max_element(run.rtts.begin(), run.rtts.end());
-    double sum = 0, sq = 0;
-    for (double r : run.rtts) {
-      sum += r;
-      sq += r * r;
-    }
-    const double avg = sum / received;
-    const double mdev = std::sqrt(std::max(0.0, sq / received - avg * avg));
-    summary += fmt::format("rtt min/avg/max/mdev = {:.3f}/{:.3f}/{:.3f}/{:.3f} ms\n", min, avg, max, mdev);
-  }
+  const std::string summary = ping_statistics(o.host, run.sent, run.rtts, run.errors, elapsed);
   std::fputs(summary.c_str(), stdout);
   std::fflush(stdout);
-  return received > 0 ? 0 : 1;  // ping(8): 1 when no reply came back
+  return run.rtts.empty() ? 1 : 0;  // ping(8): 1 when no reply came back
 }
 
 }  // namespace ws::cli

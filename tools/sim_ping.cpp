@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "commands.hpp"
+#include "ping_text.hpp"
 #include "link/pcap.hpp"
 #include "sim/topology.hpp"
 #include "wire/describe.hpp"
@@ -89,20 +89,13 @@ int run_sim_ping(const SimPingOptions& o) {
 
   std::vector<double> rtts;
   for (const PingReply& r : client->take_ping_replies()) {
-    const double ms = static_cast<double>(r.rtt.total_nanos()) / 1e6;
-    rtts.push_back(ms);
-    lines.push_back({start + interval * (r.seq - 1) + r.rtt, 1,
-                     fmt::format("{} bytes from {}: icmp_seq={} ttl={} time={:.3f} ms", r.bytes,
-                                 r.from.to_string(), r.seq, r.ttl, ms)});
+    rtts.push_back(static_cast<double>(r.rtt.total_nanos()) / 1e6);
+    lines.push_back({start + interval * (r.seq - 1) + r.rtt, 1, ping_reply_line(r)});
   }
   int errors = 0;
   for (const PingError& e : client->take_ping_errors()) {
     ++errors;
-    const char* what = e.type == IcmpType::TimeExceeded ? "Time to live exceeded"
-                       : e.code == icmp_unreach::kHost  ? "Destination Host Unreachable"
-                       : e.code == icmp_unreach::kNet   ? "Destination Net Unreachable"
-                                                        : "Destination Unreachable";
-    lines.push_back({e.at, 1, fmt::format("From {} icmp_seq={} {}", e.from.to_string(), e.seq, what)});
+    lines.push_back({e.at, 1, ping_error_line(e)});
   }
   if (!o.quiet) {
     auto records = parse_pcap(trace.memory());
@@ -120,29 +113,12 @@ int run_sim_ping(const SimPingOptions& o) {
              o.size + 28, o.across_router ? "  [client 192.0.2.10 -> router -> server]" : "");
   for (const auto& l : lines) fmt::print("{}\n", l.text);
 
-  const int received = static_cast<int>(rtts.size());
-  const double loss_pct = sent == 0 ? 100.0 : 100.0 * (sent - received) / sent;
-  fmt::print("\n--- {} ping statistics ---\n", target.to_string());
-  fmt::print("{} packets transmitted, {} received, {}{:.0f}% packet loss, time {}ms\n", sent, received,
-             errors > 0 ? fmt::format("+{} errors, ", errors) : "", loss_pct,
-             (interval * (o.count - 1)).total_millis());
-  if (!rtts.empty()) {
-    const double min = *std::min_element(rtts.begin(), rtts.end());
-    const double max = *std::max_element(rtts.begin(), rtts.end());
-    double sum = 0, sq = 0;
-    for (double r : rtts) {
-      sum += r;
-      sq += r * r;
-    }
-    const double avg = sum / received;
-    const double mdev = std::sqrt(std::max(0.0, sq / received - avg * avg));
-    fmt::print("rtt min/avg/max/mdev = {:.3f}/{:.3f}/{:.3f}/{:.3f} ms\n", min, avg, max, mdev);
-  }
+  fmt::print("{}", ping_statistics(target.to_string(), sent, rtts, errors, (interval * (o.count - 1)).total_millis()));
   if (file) {
     file->flush();
     fmt::print("capture of the client's interface: {} ({} frames)\n", o.pcap_path, file->frames_written());
   }
-  return received > 0 ? 0 : 1;  // like ping(8): 1 when no reply came back
+  return rtts.empty() ? 1 : 0;  // like ping(8): 1 when no reply came back
 }
 
 }  // namespace ws::cli

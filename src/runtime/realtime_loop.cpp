@@ -194,7 +194,9 @@ void RealtimeLoop::turn(Instant limit) {
       busy = true;
     }
   }
-  if (stop_) return;
+  // Never sleep when the caller's condition already holds (a task it
+  // waits for finished in step 1).
+  if (stop_ || (until_ && until_())) return;
   // 4. Wait for a descriptor or the next deadline.
   const Instant deadline = std::min(next_deadline(), limit);
   int timeout = -1;
@@ -242,7 +244,9 @@ void RealtimeLoop::run() {
 bool RealtimeLoop::run_until_done(app::TaskId id, std::optional<Duration> limit) {
   stop_ = false;
   const Instant end = limit ? app::deadline_after(now(), *limit) : Instant::never();
+  until_ = [this, id] { return !running(id); };
   while (running(id) && !stop_ && now() < end) turn(end);
+  until_ = nullptr;
   return !running(id);
 }
 

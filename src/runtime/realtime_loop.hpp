@@ -118,6 +118,7 @@ class RealtimeLoop final : public app::Loop {
   std::int64_t origin_ns_ = 0;       // CLOCK_MONOTONIC at construction
   std::int64_t wall_origin_ns_ = 0;  // CLOCK_REALTIME at construction
   bool stop_ = false;
+  std::function<bool()> until_;  // run_until_done's condition
   std::uint64_t seq_ = 0;
   std::priority_queue<Timed, std::vector<Timed>, std::greater<>> timed_;
   std::vector<Attached> attached_;

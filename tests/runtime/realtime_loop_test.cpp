@@ -56,9 +56,18 @@ TEST(RealtimeLoop, TasksSleepInRealTime) {
     out = l.now();
   };
   const auto id = loop.spawn(task(loop, woke));
+  // An idle descriptor: the loop must not go back to sleep on it once
+  // the task is done.
+  int p[2];
+  ASSERT_EQ(::pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+  const WatchId w = loop.watch_fd(p[0], EPOLLIN, [] {});
   ASSERT_TRUE(loop.run_until_done(id, Duration::seconds(5)));
   EXPECT_GE(woke - t0, Duration::millis(30));
   EXPECT_LT(woke - t0, Duration::seconds(2));
+  EXPECT_LT(loop.now() - woke, Duration::millis(500));
+  loop.unwatch_fd(w);
+  ::close(p[0]);
+  ::close(p[1]);
 }
 
 TEST(RealtimeLoop, RunUntilDoneGivesUpAtItsLimit) {
