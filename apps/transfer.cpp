@@ -179,6 +179,7 @@ TransferResult run_transfer(const TransferConfig& cfg, const std::function<void(
   }
   simulation.link_at(*client, 0)->set_config(cfg.link);
   if (cfg.capture != nullptr) simulation.add_capture(*client, 0, *cfg.capture);
+  if (cfg.server_capture != nullptr) simulation.add_capture(*server, 0, *cfg.server_capture);
   app::SimLoop loop(simulation);
   loop.serve(*client);
   loop.serve(*server);

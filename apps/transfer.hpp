@@ -29,7 +29,8 @@ struct TransferConfig {
   sim::LinkConfig link;
   bool across_router = false;
   Duration time_limit = Duration::seconds(24 * 3600);  // virtual; never a hang
-  PcapWriter* capture = nullptr;  // the client's interface, both directions
+  PcapWriter* capture = nullptr;         // the client's interface, both directions
+  PcapWriter* server_capture = nullptr;  // the server's (replaying a case)
 };
 
 struct StreamResult {

@@ -47,8 +47,9 @@ std::size_t Link::queued_bytes(Dir d, Instant now) {
 
 void Link::corrupt_bits(std::vector<std::uint8_t>& frame, Rng& rng, unsigned max_bits) {
   // Distinct bits, so the frame always differs from what was sent and the
-  // `corrupted` counter means what it says. Frames here are >= 14 bytes.
-  const std::uint64_t bits = frame.size() * 8;
+  // `corrupted` counter means what it says. Only bits after the Ethernet
+  // header (see LinkConfig::corrupt_arp); the caller skips header-only frames.
+  const std::uint64_t bits = (frame.size() - kEthernetHeaderLen) * 8;
   const auto count = static_cast<std::size_t>(rng.range(1, std::clamp(max_bits, 1u, 3u)));
   std::array<std::uint64_t, 3> picked{};
   for (std::size_t i = 0; i < count; ++i) {
@@ -58,7 +59,7 @@ void Link::corrupt_bits(std::vector<std::uint8_t>& frame, Rng& rng, unsigned max
     } while (std::find(picked.begin(), picked.begin() + static_cast<std::ptrdiff_t>(i), bit) !=
              picked.begin() + static_cast<std::ptrdiff_t>(i));
     picked[i] = bit;
-    frame[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+    frame[kEthernetHeaderLen + bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
   }
 }
 
@@ -113,7 +114,7 @@ LinkVerdict Link::offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng
     return LinkVerdict::kLost;
   }
   const bool is_arp = frame.size() >= 14 && frame[12] == 0x08 && frame[13] == 0x06;
-  if ((c.corrupt_arp || !is_arp) && rng.chance(c.corrupt)) {
+  if ((c.corrupt_arp || !is_arp) && frame.size() > kEthernetHeaderLen && rng.chance(c.corrupt)) {
     corrupt_bits(frame, rng, c.corrupt_max_bits);
     ++s.stats.corrupted;
   }

@@ -39,16 +39,19 @@ struct LinkConfig {
   double loss = 0.0;
   double duplicate = 0.0;  // an identical copy arrives right after the frame, same instant
   double reorder = 0.0;    // the frame is held `reorder_delay` longer, so later frames overtake it
-  double corrupt = 0.0;    // 1..corrupt_max_bits distinct random bits of the frame are flipped
+  double corrupt = 0.0;    // 1..corrupt_max_bits distinct random bits after the Ethernet header are flipped
   // One flipped bit is always caught by the Internet checksum (RFC 1071),
   // as the robustness tests require. Two or more can cancel out in a
   // 16-bit one's-complement sum — real links drop those with their CRC-32,
   // which the simulator does not model — so raise this only to show that.
   unsigned corrupt_max_bits = 1;
-  // ARP has no checksum: on a real link only the Ethernet CRC-32 protects
-  // it, and the simulator does not model the CRC. Corrupting ARP would only
-  // poison caches (a wrong MAC for a minute), so ARP frames are spared
-  // unless this is set.
+  // The Ethernet header and ARP have no checksum of their own: on a real
+  // link only the CRC-32 protects them, and the simulator does not model
+  // the CRC. A flipped source MAC teaches a switch a wrong port for a
+  // station (the client's 02:…:02:00 and the server's 02:…:03:00 differ in
+  // one bit: soak case 8391 lost every frame to the server for a minute),
+  // and corrupted ARP poisons caches. So the Ethernet header is never
+  // corrupted, and ARP frames are spared unless this is set.
   bool corrupt_arp = false;
   Duration reorder_delay = Duration::millis(1);
   // Serialization rate in bits per second; 0 means unlimited (no queueing).
