@@ -1,7 +1,7 @@
 # wirestack — top-level entry points. `make demo` and `make test` each work
 # on a fresh Debian 12 machine as root: they install what is missing, build,
 # then run.
-.PHONY: all deps build demo test test-unit asan fuzz-build fuzz-smoke fuzz soak bench format clean help
+.PHONY: all deps build demo test test-unit asan fuzz-build fuzz-smoke fuzz soak bench bench-tap format clean help
 
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
@@ -30,6 +30,7 @@ help:
 	@echo "make fuzz        libFuzzer campaign: FUZZ_SECONDS=N per target (or FUZZ_RUNS=N); FUZZ_TARGETS, FUZZ_ARGS"
 	@echo "make soak        SOAK_CASES (10000) random TCP transfers under faults, all checked by SHA-256"
 	@echo "make bench       benchmarks next to their references"
+	@echo "make bench-tap   TCP throughput wirestack <-> Linux over a TAP vs Linux <-> Linux over veth (root)"
 	@echo "make format      clang-format every source file"
 
 deps:
@@ -85,6 +86,10 @@ soak: build
 bench: build
 	./$(BUILD)/bench/wirestack_bench
 	./$(BUILD)/bench/wirestack_tcp_bench
+
+# wirestack <-> Linux over a TAP next to Linux <-> Linux over veth (root).
+bench-tap: build
+	WIRESTACK=$(BUILD)/tools/wirestack bench/tap_bench.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
