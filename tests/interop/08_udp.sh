@@ -7,6 +7,8 @@
 #     reassembles the request and fragments its reply) come back
 #     upper-cased and whole.
 #   upper (TCP, same port): "hello" -> "HELLO".
+#   wirestack nc -u to a Linux UDP server (Python, upper-casing): each stdin
+#   read is a datagram, the replies go to stdout.
 # Full captures, every checksum verified by check_pcap.
 source "$(dirname "$0")/lib.sh" || exit 1
 require_root_tun
@@ -59,5 +61,20 @@ serve_stop
 n=$(pcap_count "$LAB_OUT/upper.pcap" "ip.src == $LAB_WS_IP && (ip.flags.mf == 1 || ip.frag_offset > 0)")
 check "capture: wirestack's 4000-byte reply went out in fragments ($n)" [ "$n" -ge 3 ]
 check_pcap "$LAB_OUT/upper.pcap"
+
+log "== wirestack nc -u to a Linux UDP server"
+start_bg python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("'"$LAB_LINUX_IP"'", 7001))
+while True:
+    data, addr = s.recvfrom(65535)
+    s.sendto(data.upper(), addr)
+' </dev/null >/dev/null 2>&1
+wait_for_port 7001 10 udp || die "the Linux UDP server did not start"
+r=$(printf 'hello udp\n' | ws_ns nc -u -w 1 "$LAB_LINUX_IP" 7001 --pcap "$LAB_OUT/nc_udp.pcap")
+log "    nc -u 'hello udp' -> '$r'"
+check "nc -u: hello udp -> HELLO UDP" [ "$r" = "HELLO UDP" ]
+check_pcap "$LAB_OUT/nc_udp.pcap"
 
 finish
