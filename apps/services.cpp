@@ -90,7 +90,6 @@ app::Task<void> chat_member(app::Socket sock, SocketAddress peer, std::shared_pt
     }
     stats.bytes_in += data->size();
     pending += *data;
-    if (pending.size() > config.bufsize) pending.clear();  // a line too long is dropped
     for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
       std::string line = pending.substr(0, nl);
       pending.erase(0, nl + 1);
@@ -102,6 +101,8 @@ app::Task<void> chat_member(app::Socket sock, SocketAddress peer, std::shared_pt
       }
       broadcast(loop, stack, *room, sock.id(), fmt::format("{}: {}\n", peer.to_string(), line));
     }
+    // What is left is a partial line; one longer than bufsize is dropped.
+    if (pending.size() > config.bufsize) pending.clear();
   }
   room->members.erase(sock.id());
   broadcast(loop, stack, *room, sock.id(), fmt::format("* {} left\n", peer.to_string()));

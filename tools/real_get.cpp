@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -13,6 +14,10 @@
 namespace ws::cli {
 
 int run_get(const GetOptions& o) {
+  if (o.timeout_s <= 0) {
+    fmt::print(stderr, "wirestack get: --timeout must be > 0\n");
+    return 2;
+  }
   if (auto u = apps::parse_http_url(o.url); !u) {
     fmt::print(stderr, "wirestack get: {}\n", u.error());
     return 2;
@@ -33,9 +38,11 @@ int run_get(const GetOptions& o) {
   }
   RealHost& h = **rh;
   bool write_failed = false;
+  int write_errno = 0;
   apps::HttpBodySink sink = [&](std::string_view data) {
     if (std::fwrite(data.data(), 1, data.size(), out) != data.size()) {
       write_failed = true;
+      write_errno = errno;
       return false;
     }
     return true;
@@ -46,27 +53,31 @@ int run_get(const GetOptions& o) {
   const Instant start = h.loop().now();
   const app::TaskId id =
       h.loop().spawn(app::store_result(apps::http_get(h.loop(), h.stack(), o.url, sink, config), result));
-  bool interrupted = false;
-  h.on_interrupt([&](int) {
-    interrupted = true;
+  int signo = 0;
+  h.on_interrupt([&](int s) {
+    signo = s;
     h.loop().stop();
   });
   h.loop().run_until_done(id);
+  if (!h.device_error().empty()) {
+    fmt::print(stderr, "wirestack get: {}\n", h.device_error());
+    if (out != stdout) std::fclose(out);
+    return 1;
+  }
   const double seconds = static_cast<double>((h.loop().now() - start).total_nanos()) / 1e9;
   h.close_gracefully(Duration::seconds(2));
-  if (out != stdout) {
-    if (std::fclose(out) != 0) write_failed = true;
-  } else {
-    std::fflush(stdout);
+  if ((out != stdout ? std::fclose(out) : std::fflush(stdout)) != 0 && !write_failed) {
+    write_failed = true;
+    write_errno = errno;
   }
-  if (interrupted || !result) {
+  if (signo != 0 || !result) {
     fmt::print(stderr, "wirestack get: interrupted\n");
-    return 130;
+    return 128 + (signo != 0 ? signo : SIGINT);
   }
   const apps::HttpGetResult& r = *result;
   if (write_failed) {
     fmt::print(stderr, "wirestack get: writing {}: {}\n", o.output.empty() ? "stdout" : o.output,
-               std::strerror(errno));
+               std::strerror(write_errno));
     return 1;
   }
   if (r.error) {

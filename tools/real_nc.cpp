@@ -10,6 +10,7 @@
 // first sender becomes the peer).
 // Exit status: 0, or 1 with "wirestack nc: <what>: ECONNREFUSED (...)".
 #include <fmt/format.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,6 +43,11 @@ bool write_stdout(std::string_view data) {
     const ssize_t n = ::write(STDOUT_FILENO, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN) {  // a nonblocking stdout (shared with someone's stdin)
+        pollfd p{STDOUT_FILENO, POLLOUT, 0};
+        ::poll(&p, 1, -1);
+        continue;
+      }
       return false;
     }
     data.remove_prefix(static_cast<std::size_t>(n));
@@ -73,7 +79,9 @@ app::Task<void> stdin_to_stream(runtime::RealtimeLoop& loop, app::Socket& sock, 
     auto data = co_await read_stdin(loop);
     if (run.failed) break;
     if (!data || data->empty()) {
-      (void)sock.shutdown(ShutdownHow::Write);  // FIN after everything queued
+      if (auto r = sock.shutdown(ShutdownHow::Write); !r) {  // FIN after everything queued
+        fail(run, "shutdown", r.error());
+      }
       loop.wake(sock.stack());
       break;
     }
@@ -102,7 +110,21 @@ app::Task<void> stream_to_stdout(runtime::RealtimeLoop& loop, app::Socket& sock,
     }
   }
   run.socket_done = true;
-  if (run.stdin_done || run.failed) loop.stop();
+  if (run.stdin_done || run.failed) {
+    loop.stop();
+    co_return;
+  }
+  // The peer has finished sending, we have not: if it resets the
+  // connection now (say it closed without reading), nothing else would
+  // notice while stdin is idle.
+  while (!run.stdin_done && !run.failed) {
+    co_await app::sleep(loop, Duration::millis(100));
+    if (sock.stack().readiness(sock.id()).error) {
+      auto r = sock.stack().take_error(sock.id());
+      fail(run, "connection", r.value_or(SockError::ConnReset));
+      loop.stop();
+    }
+  }
 }
 
 app::Task<void> tcp_main(RealHost& h, const NcOptions& o, SocketAddress addr, NcRun& run) {
@@ -182,17 +204,18 @@ app::Task<void> udp_main(RealHost& h, const NcOptions& o, SocketAddress addr, Nc
     co_return;
   }
   // Datagrams in, to stdout, in a task of their own.
-  auto receiver = [](app::Socket& so, NcRun& r) -> app::Task<void> {
+  auto receiver = [](app::Socket& so, NcRun& r, runtime::RealtimeLoop& l) -> app::Task<void> {
     for (;;) {
       auto d = co_await so.recv(kChunk);
       if (!d) {
         fail(r, "recv", d.error());
+        l.stop();
         co_return;
       }
       write_stdout(*d);
     }
   };
-  const app::TaskId rx = loop.spawn(receiver(sock, run));
+  const app::TaskId rx = loop.spawn(receiver(sock, run, loop));
   for (;;) {
     auto data = co_await read_stdin(loop);
     if (!data || data->empty() || run.failed) break;
@@ -234,15 +257,24 @@ int run_nc(const NcOptions& o) {
   NcRun run;
   const SocketAddress addr{ip, o.port};
   h.loop().spawn(o.udp ? udp_main(h, o, addr, run) : tcp_main(h, o, addr, run));
-  bool interrupted = false;
-  h.on_interrupt([&](int) {
-    interrupted = true;
+  int signo = 0;
+  h.on_interrupt([&](int s) {
+    signo = s;
     h.loop().stop();
   });
   h.loop().run();
-  // Let the FIN and the last ACKs out before the process (and the stack) ends.
-  h.close_gracefully(Duration::seconds(2));
-  if (interrupted) return 130;
+  if (!h.device_error().empty()) {
+    fmt::print(stderr, "wirestack nc: {}\n", h.device_error());
+    return 1;
+  }
+  // Let the data still queued, the FIN and the last ACKs out before the
+  // process (and the stack with it) ends.
+  const bool finished = h.close_gracefully(Duration::seconds(30));
+  if (signo != 0) return 128 + signo;
+  if (!run.failed && !finished) {
+    fmt::print(stderr, "wirestack nc: the peer did not acknowledge everything within 30 s\n");
+    return 1;
+  }
   return run.failed ? 1 : 0;
 }
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -47,6 +48,14 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
     mac = *m;
   }
 
+  // A closed pipe on stdout must be an error (EPIPE) the command handles —
+  // closing its connections — not a signal that kills the stack mid-stream.
+  std::signal(SIGPIPE, SIG_IGN);
+  // Descriptors 0-2 must be taken before the TAP is opened: a closed stdin
+  // would otherwise make the TAP descriptor 0, and nc would read frames.
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+  }
   std::unique_ptr<RealHost> h(new RealHost());
   auto tap = runtime::TapDevice::open(o.tap);
   if (!tap) return Unexpected{tap.error()};
@@ -90,7 +99,10 @@ void RealHost::on_interrupt(std::function<void(int)> fn) {
   sigaddset(&set, SIGTERM);
   sigprocmask(SIG_BLOCK, &set, nullptr);
   if (signal_fd_ < 0) signal_fd_ = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (signal_fd_ < 0) return;  // signals keep their default action
+  if (signal_fd_ < 0) {
+    sigprocmask(SIG_UNBLOCK, &set, nullptr);  // signals keep their default action
+    return;
+  }
   loop_->watch_fd(signal_fd_, EPOLLIN, [fd = signal_fd_, fn = std::move(fn)] {
     signalfd_siginfo info{};
     while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
@@ -99,12 +111,13 @@ void RealHost::on_interrupt(std::function<void(int)> fn) {
   });
 }
 
-void RealHost::close_gracefully(Duration limit) {
+bool RealHost::close_gracefully(Duration limit) {
   loop_->cancel_tasks();
   const Instant end = loop_->now() + limit;
-  while (stack_->tcp().busy_connection_count() > 0 && loop_->now() < end) {
+  while (stack_->tcp().busy_connection_count() > 0 && loop_->now() < end && loop_->device_error().empty()) {
     loop_->run_for(Duration::millis(10));
   }
+  return stack_->tcp().busy_connection_count() == 0;
 }
 
 }  // namespace ws::cli

@@ -38,8 +38,11 @@ class RealHost {
 
   // Shutting down: cancels every task (their sockets close: FIN, or RST
   // with unread data), then runs the loop until no connection is still
-  // exchanging segments (TIME-WAIT is fine) or `limit` passes.
-  void close_gracefully(Duration limit);
+  // exchanging segments (TIME-WAIT is fine) or `limit` passes. False when
+  // some connection had not finished (data or a FIN unacknowledged).
+  bool close_gracefully(Duration limit);
+  // Why the loop stopped on its own (the TAP failed), or empty.
+  const std::string& device_error() const { return loop_->device_error(); }
 
   // Calls `fn` from the loop on SIGINT or SIGTERM (blocked and read from a
   // signalfd, so nothing runs in a signal handler).

@@ -78,8 +78,8 @@ int run_ping(const PingOptions& o) {
     fmt::print(stderr, "wirestack ping: {}: not an IPv4 address (names are not resolved)\n", o.host);
     return 2;
   }
-  if (o.count < 0 || o.interval_s <= 0 || o.wait_s < 0 || o.size > 65000) {
-    fmt::print(stderr, "wirestack ping: invalid option (count >= 0, interval > 0, wait >= 0, size <= 65000)\n");
+  if (o.count < 0 || o.interval_s < 0.001 || o.wait_s < 0 || o.size > 65000) {
+    fmt::print(stderr, "wirestack ping: invalid option (count >= 0, interval >= 0.001, wait >= 0, size <= 65000)\n");
     return 2;
   }
   auto rh = RealHost::open(o.net);
@@ -98,6 +98,7 @@ int run_ping(const PingOptions& o) {
     h.loop().stop();
   });
   h.loop().run_until_done(id);
+  if (!h.device_error().empty()) fmt::print(stderr, "wirestack ping: {}\n", h.device_error());
   drain(h.stack().host(), run, ident);
   const auto elapsed = (h.loop().now() - start).total_millis();
 

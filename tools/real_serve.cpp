@@ -92,9 +92,20 @@ int run_serve(const ServeOptions& o) {
     hc.log = log;
     tasks.push_back(loop.spawn(app::store_result(apps::http_server(loop, stack, hc), http_exit)));
   }
+  // Signals are taken before anything is announced: a script that sends
+  // SIGTERM right after "listening on" gets the graceful exit.
+  int signo = 0;
+  h.on_interrupt([&](int s) {
+    signo = s;
+    loop.stop();
+  });
   // The services bind in their first step; a task that has already ended
   // could not (EADDRINUSE, a bad root directory...).
   loop.run_for(Duration::millis(5));
+  if (signo != 0) {
+    h.close_gracefully(Duration::seconds(2));
+    return 0;
+  }
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     if (!loop.running(tasks[i])) {
       const auto& r = results[std::min(i, results.size() - 1)];
@@ -108,12 +119,24 @@ int run_serve(const ServeOptions& o) {
   std::printf("listening on %s:%u\n", h.address().address().to_string().c_str(), port);
   std::fflush(stdout);
 
-  int signo = 0;
-  h.on_interrupt([&](int s) {
-    signo = s;
-    loop.stop();
-  });
+  // Serve until a signal; a service that ends by itself (its socket
+  // failed for good) or a failed device stops it too.
+  for (const app::TaskId id : tasks) {
+    loop.spawn([](runtime::RealtimeLoop& l, app::TaskId watched) -> app::Task<void> {
+      while (l.running(watched)) co_await app::sleep(l, Duration::millis(200));
+      l.stop();
+    }(loop, id));
+  }
   loop.run();
+  if (!h.device_error().empty()) {
+    fmt::print(stderr, "wirestack serve {}: {}\n", o.app, h.device_error());
+    return 1;
+  }
+  if (signo == 0) {
+    fmt::print(stderr, "wirestack serve {}: the service stopped\n", o.app);
+    h.close_gracefully(Duration::seconds(2));
+    return 1;
+  }
   h.close_gracefully(Duration::seconds(2));
   if (!o.quiet) {
     fmt::print(stderr, "wirestack serve {}: {} ({}); connections {} accepted, {} refused\n", o.app,

@@ -101,8 +101,7 @@ WatchId RealtimeLoop::watch_fd(int fd, std::uint32_t events, std::function<void(
   ev.data.u64 = tag(kWatch, id);
   bool polled = false;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
-    if (errno != EPERM) fail("epoll_ctl watch");
-    polled = true;  // a regular file: always ready
+    polled = true;  // EPERM: a regular file, always ready; EBADF, EEXIST: read() will say
   }
   watches_.emplace(id, Watch{fd, events, polled, std::make_shared<std::function<void()>>(std::move(fn))});
   return id;
@@ -132,8 +131,13 @@ void RealtimeLoop::read_device(Attached& a) {
   for (std::size_t i = 0; i < kReadBatch; ++i) {
     auto n = a.dev->read(MutBytes(rx_buf_.data(), rx_buf_.size()));
     if (!n) {
+      // The device is gone (deleted, its namespace removed): it would be
+      // reported ready for ever. Stop watching it and stop the loop.
       ++stats_.read_errors;
-      break;
+      device_error_ = n.error();
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, a.dev->fd(), nullptr);
+      stop_ = true;
+      return;
     }
     if (*n == 0) break;
     const Instant t = now();

@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <queue>
+#include <string>
 #include <vector>
 
 #include "app/loop.hpp"
@@ -69,7 +70,9 @@ class RealtimeLoop final : public app::Loop {
 
   // Calls `fn` from the loop whenever `fd` is ready for `events` (EPOLLIN,
   // EPOLLOUT), until unwatched. A descriptor epoll cannot watch (a regular
-  // file) is reported ready on every pass instead.
+  // file) is reported ready on every pass instead; one that cannot be
+  // watched at all (closed, already watched) too, so its reader finds out
+  // from read() itself.
   WatchId watch_fd(int fd, std::uint32_t events, std::function<void()> fn);
   void unwatch_fd(WatchId id);
 
@@ -84,6 +87,9 @@ class RealtimeLoop final : public app::Loop {
   void cancel_tasks() { cancel_all(); }
 
   const RealtimeStats& stats() const { return stats_; }
+  // A device that failed for good (deleted, its namespace gone): the loop
+  // stopped and stopped watching it. Empty while all is well.
+  const std::string& device_error() const { return device_error_; }
 
  private:
   struct Attached {
@@ -127,6 +133,7 @@ class RealtimeLoop final : public app::Loop {
   Instant armed_ = Instant::never();
   std::vector<std::uint8_t> rx_buf_;
   RealtimeStats stats_;
+  std::string device_error_;
 };
 
 // co_await readable(loop, fd): resumes when `fd` has input (or EOF/error).
