@@ -75,6 +75,9 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
   std::random_device rd;
   config.host.seed = (std::uint64_t{rd()} << 32) | rd();
   h->stack_ = std::make_unique<Stack>(std::move(config));
+  // RFC 7323 window scaling on the real wire: Linux's windows are far
+  // larger than 64 KiB, and ours may be (SO_RCVBUF 212992 → shift 2).
+  h->stack_->tcp().defaults().window_scale = true;
   h->loop_ = std::make_unique<runtime::RealtimeLoop>();
   Host& host = h->stack_->host();
   const auto ip_mtu = static_cast<std::uint16_t>(std::clamp(*mtu, 68, 1500));

@@ -55,7 +55,7 @@ std::string_view to_string(State s);  // "SYN-SENT", "ESTABLISHED", ...
 struct ConnectionConfig {
   std::uint16_t mss = 1460;            // ours, from the route's MTU − 40 (RFC 9293 §3.7.1)
   std::uint16_t mss_clamp = 0;         // TCP_MAXSEG: announce at most this (0: no clamp)
-  std::size_t rcvbuf = 65535;          // SO_RCVBUF; the advertised window (no scaling yet) ≤ 65535
+  std::size_t rcvbuf = 65535;          // SO_RCVBUF; advertised whole only with window scaling (else ≤ 65535)
   std::size_t sndbuf = 212992;         // SO_SNDBUF
   RttConfig rtt;                       // min/initial/max RTO
   unsigned syn_retries = 6;            // SYN (or SYN-ACK) retransmissions before ETIMEDOUT (Linux: 6)
@@ -70,6 +70,11 @@ struct ConnectionConfig {
   Duration keepalive_interval = Duration::seconds(75);
   unsigned keepalive_probes = 9;
   bool iw10 = false;                   // RFC 6928 initial window instead of RFC 5681's
+  // RFC 7323 §2: offer the window scale option in our SYN (and answer a
+  // peer's); used only when both SYNs carry it. Off by default for now: the
+  // simulator's tests and figures are pinned to unscaled windows; the
+  // real-wire tools turn it on.
+  bool window_scale = false;
 };
 
 // What happened to a connection, for the socket layer and for tests.
@@ -164,6 +169,10 @@ class Connection {
   SeqNum snd_nxt() const { return snd_nxt_; }
   SeqNum rcv_nxt() const { return rcv_.rcv_nxt(); }
   std::uint32_t snd_wnd() const { return snd_wnd_; }
+  // The window scale shifts in effect (RFC 7323): 0 and 0 without it.
+  bool window_scaling() const { return wscale_on_; }
+  std::uint8_t snd_wscale() const { return snd_wscale_; }
+  std::uint8_t rcv_wscale() const { return rcv_wscale_; }
   std::uint16_t effective_mss() const { return snd_mss_; }
   std::uint32_t cwnd() const;
   const RttEstimator& rtt() const { return rtt_; }
@@ -199,6 +208,13 @@ class Connection {
   void on_new_ack(Instant now, SeqNum ack);
   void on_duplicate_ack(Instant now);
   void take_peer_options(const TcpSegment& syn);
+  // The shift our SYN offers: the smallest that lets the window cover the
+  // receive buffer (RFC 7323 §2.3: at most 14). Fixed at the first call.
+  std::uint8_t syn_wscale();
+  // The largest window we can advertise: 65535 << RCV.WIND.SHIFT.
+  std::size_t max_window() const { return std::size_t{65535} << rcv_wscale_; }
+  // A window field of the peer's (not in a SYN) in bytes: SEG.WND << SND.WIND.SHIFT.
+  std::uint32_t scaled(std::uint16_t window) const { return std::uint32_t{window} << snd_wscale_; }
   void update_send_window(const TcpSegment& seg);
 
   // output.cpp
@@ -234,6 +250,12 @@ class Connection {
   SeqNum snd_max_;                // highest sequence number sent (+1)
   std::uint32_t snd_wnd_ = 0;
   std::uint32_t max_snd_wnd_ = 0;  // largest window the peer offered (SWS, RFC 9293 §3.8.6.2.1)
+  // RFC 7323 window scaling: shifts in effect (0 until both SYNs carried
+  // the option), and the shift our SYN offers (fixed once sent).
+  std::uint8_t snd_wscale_ = 0;
+  std::uint8_t rcv_wscale_ = 0;
+  std::optional<std::uint8_t> syn_wscale_;
+  bool wscale_on_ = false;  // both SYNs carry the option
   SeqNum snd_wl1_;
   SeqNum snd_wl2_;
   std::uint16_t snd_mss_;         // min(our MSS, the peer's)

@@ -13,6 +13,23 @@ void Connection::take_peer_options(const TcpSegment& syn) {
   const std::uint16_t peer_mss = syn.options.mss.value_or(536);
   snd_mss_ = static_cast<std::uint16_t>(std::max<std::uint16_t>(1, std::min(config_.mss, peer_mss)));
   cc_ = make_controller(snd_mss_, config_.iw10);
+  // RFC 7323 §2.2: scaling is on only when both SYNs carry the option; a
+  // shift above 14 is used as 14 (§2.3). Passive side: our SYN-ACK, sent
+  // next, answers with ours.
+  if (config_.window_scale && syn.options.window_scale) {
+    wscale_on_ = true;
+    snd_wscale_ = std::min<std::uint8_t>(*syn.options.window_scale, 14);
+    rcv_wscale_ = syn_wscale();
+  }
+}
+
+std::uint8_t Connection::syn_wscale() {
+  if (!syn_wscale_) {
+    std::uint8_t shift = 0;
+    while (shift < 14 && (std::size_t{65535} << shift) < rcv_.capacity()) ++shift;
+    syn_wscale_ = shift;
+  }
+  return *syn_wscale_;
 }
 
 void Connection::on_segment(Instant now, const TcpSegment& seg) {
@@ -136,7 +153,7 @@ void Connection::on_segment_syn_sent(Instant now, const TcpSegment& seg) {
 
 bool Connection::acceptable(const TcpSegment& seg) const {
   const SeqNum nxt = rcv_.rcv_nxt();
-  const std::uint32_t wnd = static_cast<std::uint32_t>(std::min<std::size_t>(rcv_.window(), 65535));
+  const std::uint32_t wnd = static_cast<std::uint32_t>(std::min<std::size_t>(rcv_.window(), max_window()));
   const std::uint32_t len = seg.seq_len();
   if (len == 0) return wnd == 0 ? seg.seq == nxt : seg.seq.in_window(nxt, wnd);
   if (wnd == 0) return false;
@@ -187,7 +204,7 @@ bool Connection::process_ack(Instant now, const TcpSegment& seg) {
     rtt_probe_.reset();
     retransmits_ = 0;
     timers_.cancel(TimerKind::kRetransmit);
-    snd_wnd_ = seg.window;
+    snd_wnd_ = scaled(seg.window);
     max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
     snd_wl1_ = seg.seq;
     snd_wl2_ = ack;
@@ -209,13 +226,13 @@ bool Connection::process_ack(Instant now, const TcpSegment& seg) {
   }
   if (ack.after(una)) {
     on_new_ack(now, ack);
-  } else if (ack == una && seg.payload.empty() && !seg.flags.fin() && seg.window == snd_wnd_ &&
+  } else if (ack == una && seg.payload.empty() && !seg.flags.fin() && scaled(seg.window) == snd_wnd_ &&
              flight_size() > 0) {
     on_duplicate_ack(now);  // RFC 5681 §2's definition of a duplicate ACK
   }
   // The window, if this segment is newer than the last that set it (§3.10.7.4).
   if (snd_wl1_.before(seg.seq) || (snd_wl1_ == seg.seq && snd_wl2_.before_eq(ack))) {
-    snd_wnd_ = seg.window;
+    snd_wnd_ = scaled(seg.window);
     snd_wl1_ = seg.seq;
     snd_wl2_ = ack;
     max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);

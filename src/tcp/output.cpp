@@ -10,7 +10,7 @@
 namespace ws::tcp {
 
 namespace {
-constexpr std::size_t kMaxWindow = 65535;  // no window scaling yet (RFC 7323 comes later)
+constexpr std::size_t kMaxWindow = 65535;  // a window field's largest value (unscaled)
 }
 
 void Connection::emit(Instant now, TcpSegment& seg) {
@@ -25,17 +25,20 @@ void Connection::arm_retransmit(Instant now) { timers_.arm(TimerKind::kRetransmi
 
 std::uint16_t Connection::window_to_advertise() {
   const SeqNum nxt = rcv_.rcv_nxt();
-  const std::size_t free = std::min(rcv_.window(), kMaxWindow);
+  const std::size_t free = std::min(rcv_.window(), max_window());
   const std::int32_t edge = rcv_adv_ - nxt;
   const std::size_t offered = edge > 0 ? static_cast<std::size_t>(edge) : 0;
   // Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): move the right edge only
   // by at least min(buffer/2, MSS); never move it left (§3.8.6.2.1).
   const std::size_t step = std::min<std::size_t>(rcv_.capacity() / 2, config_.mss);
   std::size_t wnd = offered;
-  if (free >= offered + step || free == std::min(rcv_.capacity(), kMaxWindow)) wnd = free;
+  if (free >= offered + step || free == std::min(rcv_.capacity(), max_window())) wnd = free;
   wnd = std::min(wnd, free);
+  // With a scale the field counts units of 2^shift bytes: round down (the
+  // edge may appear to move left by less than one unit, RFC 7323 §2.4).
+  wnd = (wnd >> rcv_wscale_) << rcv_wscale_;
   if (wnd > offered || edge <= 0) rcv_adv_ = nxt + static_cast<std::uint32_t>(wnd);
-  return static_cast<std::uint16_t>(wnd);
+  return static_cast<std::uint16_t>(wnd >> rcv_wscale_);
 }
 
 void Connection::schedule_ack(Instant now, bool immediate) {
@@ -68,7 +71,7 @@ void Connection::maybe_window_update(Instant now) {
   }
   const std::int32_t edge = rcv_adv_ - rcv_.rcv_nxt();
   const std::size_t offered = edge > 0 ? static_cast<std::size_t>(edge) : 0;
-  const std::size_t free = std::min(rcv_.window(), kMaxWindow);
+  const std::size_t free = std::min(rcv_.window(), max_window());
   // Announce the space the read opened once it is worth a segment (or half
   // the buffer): the sender may be waiting on a zero or tiny window.
   const std::size_t step = std::min<std::size_t>(rcv_.capacity() / 2, 2u * config_.mss);
@@ -123,6 +126,11 @@ void Connection::send_syn(Instant now, bool with_ack) {
   seg.window = static_cast<std::uint16_t>(std::min(rcv_.window(), kMaxWindow));
   rcv_adv_ = rcv_.rcv_nxt() + seg.window;
   seg.options.mss = config_.mss;
+  // RFC 7323 §2.2: offered in a SYN; in a SYN-ACK only as the answer to
+  // the peer's (take_peer_options has then set the shifts).
+  if (config_.window_scale && (!with_ack || wscale_on_)) {
+    seg.options.window_scale = syn_wscale();
+  }
   if (snd_nxt_ == iss_) snd_nxt_ = iss_ + 1;
   if (snd_max_.before(snd_nxt_)) snd_max_ = snd_nxt_;
   if (retransmits_ == 0) rtt_probe_ = std::make_pair(iss_ + 1, now);

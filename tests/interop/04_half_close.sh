@@ -15,8 +15,7 @@
 # capture: every byte of the second sender's stream (relative seq 1 up to
 # its length) is carried by frames after the first FIN, none before; and
 # both received files have the sender's SHA-256. Full captures (every
-# checksum verified); flow-control warnings (window full, zero window) are
-# allowed.
+# checksum verified); no warning is allowed.
 source "$(dirname "$0")/lib.sh" || exit 1
 require_root_tun
 require_cmd socat tshark sha256sum

@@ -3,13 +3,15 @@
 # full capture, decoded by tshark).
 #   Server side (curl -> wirestack serve http):
 #     Linux's SYN offers MSS, window scale, SACK-permitted and timestamps;
-#     wirestack's SYN-ACK carries MSS 1460 (MTU 1500) and none of WS,
-#     SACK_PERM, TS (wirestack supports none of them yet); Linux then sends
-#     no timestamps and no SACK blocks, and no segment over 1460 bytes.
+#     wirestack's SYN-ACK carries MSS 1460 (MTU 1500) and window scale 2
+#     (RFC 7323: it covers the 212992-byte buffer), and neither SACK_PERM
+#     nor TS (not supported yet); Linux then sends no timestamps and no SACK
+#     blocks, and no segment over 1460 bytes; wirestack's windows after the
+#     handshake are scaled (a field times 4 above 65535 bytes).
 #   Client side (wirestack get -> python3 http.server):
-#     wirestack's SYN carries MSS 1460 only; Linux's SYN-ACK carries MSS and
-#     none of WS, SACK_PERM, TS (Linux only echoes what was offered); the
-#     download works (SHA-256 equal).
+#     wirestack's SYN carries MSS 1460 and window scale 2 only; Linux's
+#     SYN-ACK carries MSS and window scale (its answer) and neither SACK_PERM
+#     nor TS (Linux only echoes what was offered); the download works.
 # TCP option kinds: 2 MSS, 3 window scale, 4 SACK-permitted, 5 SACK,
 # 8 timestamps (1 NOP and 0 EOL are padding).
 source "$(dirname "$0")/lib.sh" || exit 1
@@ -48,7 +50,11 @@ k=$(kinds "$p" "$synack && ip.src == $LAB_WS_IP")
 m=$(mss "$p" "$synack && ip.src == $LAB_WS_IP")
 log "    wirestack SYN-ACK option kinds:[$k] MSS $m"
 check "wirestack's SYN-ACK carries MSS 1460 ($m)" [ "$m" = 1460 ]
-check "wirestack's SYN-ACK carries no window scale" not has "$k" 3
+check "wirestack's SYN-ACK answers with window scale" has "$k" 3
+w=$(pcap_fields "$p" "$synack && ip.src == $LAB_WS_IP" tcp.options.wscale.shift | head -1)
+check "wirestack's SYN-ACK window scale shift is 2 ($w)" [ "$w" = 2 ]
+w=$(pcap_fields "$p" "ip.src == $LAB_WS_IP && tcp.flags.syn == 0" tcp.window_size | sort -n | tail -1)
+check "wirestack advertises scaled windows beyond 65535 bytes (largest $w)" [ "${w:-0}" -gt 65535 ]
 check "wirestack's SYN-ACK carries no SACK-permitted" not has "$k" 4
 check "wirestack's SYN-ACK carries no timestamps" not has "$k" 8
 n=$(pcap_count "$p" "ip.src == $LAB_LINUX_IP && tcp.flags.syn == 0 && (tcp.option_kind == 8 || tcp.option_kind == 5)")
@@ -70,13 +76,14 @@ k=$(kinds "$p" "$syn && ip.src == $LAB_WS_IP")
 m=$(mss "$p" "$syn && ip.src == $LAB_WS_IP")
 log "    wirestack SYN option kinds:[$k] MSS $m"
 check "wirestack's SYN carries MSS 1460 ($m)" [ "$m" = 1460 ]
-check "wirestack's SYN carries nothing but MSS (and padding)" \
-  [ -z "$(tr ' ' '\n' <<<"$k" | grep -vxE '0|1|2|')" ]
+check "wirestack's SYN offers window scale" has "$k" 3
+check "wirestack's SYN carries nothing but MSS and window scale (and padding)" \
+  [ -z "$(tr ' ' '\n' <<<"$k" | grep -vxE '0|1|2|3|')" ]
 k=$(kinds "$p" "$synack && ip.src == $LAB_LINUX_IP")
 m=$(mss "$p" "$synack && ip.src == $LAB_LINUX_IP")
 log "    Linux SYN-ACK option kinds:[$k] MSS $m"
 check "Linux's SYN-ACK carries MSS ($m)" has "$k" 2
-check "Linux's SYN-ACK carries no window scale" not has "$k" 3
+check "Linux's SYN-ACK answers with window scale" has "$k" 3
 check "Linux's SYN-ACK carries no SACK-permitted" not has "$k" 4
 check "Linux's SYN-ACK carries no timestamps" not has "$k" 8
 max=$(pcap_fields "$p" "ip.src == $LAB_LINUX_IP && tcp.len > 0" tcp.len | sort -n | tail -1)

@@ -53,6 +53,10 @@ struct Seg {
     s.options.mss = m;
     return *this;
   }
+  Seg& wscale(std::uint8_t shift) {
+    s.options.window_scale = shift;
+    return *this;
+  }
   Seg& data(const std::string& d) {
     storage.assign(d.begin(), d.end());
     s.payload = storage;
