@@ -6,6 +6,9 @@
 // advances between them so timers fire. After every segment the
 // invariants below must hold.
 //
+// Window scaling (RFC 7323) is on: peers 0 and 2 offer shifts 7 and 14
+// in their SYNs, the others none, so scaled and unscaled windows meet.
+//
 // Record: [peer][flags][seq_off:4][ack_off:4][window:2][len][advance][payload...]
 #include <cstring>
 #include <vector>
@@ -37,6 +40,7 @@ struct World {
 
   World() : stack(config()) {
     stack.host().logger().set_level(LogLevel::Off);
+    stack.tcp().defaults().window_scale = true;
     stack.host().add_interface({"eth0", kServerMac, 1500});
     stack.host().add_address(now, 0, Ipv4Cidr(kServer, 24));
     // Teach the server the peer's MAC so its replies leave at once.
@@ -60,7 +64,8 @@ struct World {
 
   // Sends one segment from the peer; returns the server's last reply, if any.
   std::optional<TcpSegment> send(std::uint16_t port, std::uint8_t flags, SeqNum seq, std::optional<SeqNum> ack,
-                                 std::uint16_t window, Bytes payload, std::vector<std::uint8_t>& reply_storage) {
+                                 std::uint16_t window, Bytes payload, std::vector<std::uint8_t>& reply_storage,
+                                 std::optional<std::uint8_t> wscale = std::nullopt) {
     TcpSegment s;
     s.src_port = port;
     s.dst_port = 80;
@@ -70,7 +75,10 @@ struct World {
     if (!ack) s.flags.bits &= static_cast<std::uint8_t>(~TcpFlags::kAck);
     if (s.flags.syn()) s.flags.bits &= static_cast<std::uint8_t>(~(TcpFlags::kRst | TcpFlags::kFin));
     s.window = window;
-    if (s.flags.syn()) s.options.mss = 1000;
+    if (s.flags.syn()) {
+      s.options.mss = 1000;
+      s.options.window_scale = wscale;
+    }
     s.payload = payload;
     Ipv4Header ip;
     ip.protocol = ipproto::kTcp;
@@ -143,8 +151,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Four established connections...
   for (std::uint16_t i = 0; i < 4; ++i) {
     Peer p{static_cast<std::uint16_t>(40000 + i), SeqNum(0xfffffff0u - 1000u * i), SeqNum(0)};
-    auto synack = w.send(p.port, TcpFlags::kSyn, p.snd, std::nullopt, 8192, {}, reply);
+    const std::optional<std::uint8_t> shift =
+        i == 0 ? std::optional<std::uint8_t>(7) : i == 2 ? std::optional<std::uint8_t>(14) : std::nullopt;
+    auto synack = w.send(p.port, TcpFlags::kSyn, p.snd, std::nullopt, 8192, {}, reply, shift);
     WS_FUZZ_CHECK(synack && synack->ack);  // the setup is deterministic: it must work
+    WS_FUZZ_CHECK(synack->options.window_scale.has_value() == shift.has_value());  // answered only to an offer
     p.snd = p.snd + 1;
     p.rcv = synack->seq + 1;
     (void)w.send(p.port, TcpFlags::kAck, p.snd, p.rcv, 8192, {}, reply);
