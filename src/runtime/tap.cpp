@@ -66,6 +66,15 @@ Result<TapDevice, std::string> TapDevice::open(const std::string& name, bool bri
       req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
       if (::ioctl(s.fd(), SIOCSIFFLAGS, &req) < 0) return Unexpected{errno_text("SIOCSIFFLAGS " + dev.name_)};
     }
+    // Attaching turns the carrier on, but the kernel activates the device's
+    // transmit queue later, from its link-watch work (up to a second):
+    // until then it silently drops what it sends us — the ARP reply to our
+    // first request, say. Wait until it reports the link RUNNING.
+    for (int waited_ms = 0; waited_ms < 3000; ++waited_ms) {
+      copy_name(req, dev.name_);
+      if (::ioctl(s.fd(), SIOCGIFFLAGS, &req) == 0 && (req.ifr_flags & IFF_RUNNING) != 0) break;
+      ::usleep(1000);
+    }
   }
   return dev;
 }
