@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -112,10 +113,12 @@ app::Task<void> chat_member(app::Socket sock, SocketAddress peer, std::shared_pt
   if (log) log(fmt::format("{}: left the chat", peer.to_string()));
 }
 
-}  // namespace
-
-app::Task<SockResult<void>> stream_service(app::Loop& loop, Stack& stack, EchoKind kind, ServiceConfig config,
-                                           ServiceStats& stats, Print log) {
+// The accept loop every TCP service shares: bounded connections (beyond
+// max_connections a new one is closed at once, counted), `start` spawns
+// the task that serves one.
+app::Task<SockResult<void>> serve_connections(app::Loop& loop, Stack& stack, ServiceConfig config,
+                                              ServiceStats& stats, Print log, std::string_view joined,
+                                              std::function<void(app::Socket, SocketAddress)> start) {
   auto l = listener(loop, stack, config);
   if (!l) co_return Unexpected<SockError>{l.error()};
   for (;;) {
@@ -131,9 +134,19 @@ app::Task<SockResult<void>> stream_service(app::Loop& loop, Stack& stack, EchoKi
     }
     ++stats.accepted;
     ++stats.active;
-    if (log) log(fmt::format("{}: connected", a->addr.to_string()));
-    loop.spawn(echo_connection(std::move(a->conn), a->addr, kind, config, stats, log));
+    if (log) log(fmt::format("{}: {}", a->addr.to_string(), joined));
+    start(std::move(a->conn), a->addr);
   }
+}
+
+}  // namespace
+
+app::Task<SockResult<void>> stream_service(app::Loop& loop, Stack& stack, EchoKind kind, ServiceConfig config,
+                                           ServiceStats& stats, Print log) {
+  return serve_connections(loop, stack, config, stats, log, "connected",
+                           [&loop, kind, config, &stats, log](app::Socket conn, SocketAddress peer) {
+                             loop.spawn(echo_connection(std::move(conn), peer, kind, config, stats, log));
+                           });
 }
 
 app::Task<SockResult<void>> datagram_service(app::Loop& loop, Stack& stack, EchoKind kind,
@@ -162,25 +175,11 @@ app::Task<SockResult<void>> datagram_service(app::Loop& loop, Stack& stack, Echo
 
 app::Task<SockResult<void>> chat_room(app::Loop& loop, Stack& stack, ServiceConfig config, ServiceStats& stats,
                                       Print log) {
-  auto l = listener(loop, stack, config);
-  if (!l) co_return Unexpected<SockError>{l.error()};
   auto room = std::make_shared<Room>();
-  for (;;) {
-    auto a = co_await l->accept();
-    if (!a) {
-      if (is_transient(a.error())) continue;
-      co_return Unexpected<SockError>{a.error()};
-    }
-    if (stats.active >= config.max_connections) {
-      ++stats.refused;
-      (void)a->conn.close();
-      continue;
-    }
-    ++stats.accepted;
-    ++stats.active;
-    if (log) log(fmt::format("{}: joined the chat", a->addr.to_string()));
-    loop.spawn(chat_member(std::move(a->conn), a->addr, room, config, stats, log));
-  }
+  return serve_connections(loop, stack, config, stats, log, "joined the chat",
+                           [&loop, room, config, &stats, log](app::Socket conn, SocketAddress peer) {
+                             loop.spawn(chat_member(std::move(conn), peer, room, config, stats, log));
+                           });
 }
 
 }  // namespace ws::apps
