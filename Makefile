@@ -18,12 +18,13 @@ CMAKE_FLAGS  ?=
 PACKAGES := cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config \
             libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev libcli11-dev libpcap-dev \
             tshark iproute2 iputils-ping ethtool python3 \
-            curl wrk socat netcat-openbsd
+            curl wrk socat netcat-openbsd \
+            chromium fonts-dejavu-core fonts-wqy-microhei
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
-	@echo "make demo        install deps, build, run 'wirestack demo' (seed 000's TCP conversation, live)"
+	@echo "make demo        install deps, build, run 'wirestack demo' (seed 000's TCP conversation, live; diagram, page, PNGs)"
 	@echo "make test        install deps, build, run every test (unit, tshark, sanitizers, fuzz smoke)"
 	@echo "make build       Release build in $(BUILD)/"
 	@echo "make asan        clang ASan+UBSan build in $(ASAN_BUILD)/ and its tests"
@@ -50,9 +51,17 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The main job, then the diagram of each variant and a PNG of every diagram
+# (headless Chromium renders them as a browser shows them).
 demo: build
-	cd $(BUILD) && ./tools/wirestack demo --pcap demo.pcap --svg demo.svg
-	@echo "written: $(abspath $(BUILD))/demo.pcap (tshark -r it) and $(abspath $(BUILD))/demo.svg (open it in a browser)"
+	cd $(BUILD) && ./tools/wirestack demo --pcap demo.pcap --svg demo.svg --html demo.html
+	cd $(BUILD) && ./tools/wirestack demo --loss 0.2 --seed 3 --svg demo-loss.svg >/dev/null && \
+	  ./tools/wirestack demo --across-router --svg demo-router.svg >/dev/null && \
+	  ./tools/wirestack demo --half-close --svg demo-half-close.svg >/dev/null
+	cd $(BUILD) && for d in demo demo-loss demo-router demo-half-close; do \
+	  $(CURDIR)/tests/scripts/browser.sh shot $$d.svg $$d.png || exit 1; done
+	@echo "written: $(abspath $(BUILD))/demo.pcap (tshark -r it), demo.svg (the sequence diagram), demo.html (step through it, offline)"
+	@echo "         and demo.png, demo-loss.png, demo-router.png, demo-half-close.png (the diagrams rendered by Chromium)"
 	@echo "more: $(BUILD)/tools/wirestack demo --help   (--loss P --seed S, --across-router, --half-close, --random-isn)"
 
 test-unit: build

@@ -16,6 +16,8 @@ int run_frames(const FramesOptions& opts);
 struct DemoOptions {
   std::string pcap_path;  // empty: no capture
   std::string svg_path;   // empty: no diagram
+  std::string html_path;  // empty: no step-through page
+  std::string command;    // the command line, for the pictures' titles
   bool random_isn = false;
   double loss = 0.0;
   std::uint64_t seed = 1;
@@ -29,6 +31,14 @@ struct DecodeOptions {
   bool link_level = false;
 };
 int run_decode(const DecodeOptions& opts);
+
+// `wirestack view FILE -o PAGE`: a capture as a step-through page.
+struct ViewOptions {
+  std::string input_path;
+  std::string output_path;
+  std::string svg_path;  // empty: no separate diagram
+};
+int run_view(const ViewOptions& opts);
 
 struct SimPingOptions {
   int count = 5;

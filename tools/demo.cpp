@@ -104,7 +104,7 @@ int run_demo(const DemoOptions& o) {
     server->stack().tcp().pin_next_isn(SeqNum(8000));
   }
 
-  demo::Script script(o.across_router);
+  demo::Script script(o.across_router, o.command.empty() ? std::string("wirestack demo") : o.command);
   script.watch(simulation, *client, "client");
   script.watch(simulation, *server, "server");
   std::optional<PcapWriter> pcap;
@@ -139,6 +139,13 @@ int run_demo(const DemoOptions& o) {
       return 1;
     }
     fmt::print("sequence diagram: {} (open it in a browser)\n", o.svg_path);
+  }
+  if (!o.html_path.empty()) {
+    if (!script.write_page(o.html_path)) {
+      fmt::print(stderr, "wirestack demo: cannot write {}\n", o.html_path);
+      return 1;
+    }
+    fmt::print("step-through page: {} (open it in a browser; works offline)\n", o.html_path);
   }
   return script.completed() ? 0 : 1;
 }

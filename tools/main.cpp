@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
               "segment, state changes and socket calls inline");
   demo_cmd->add_option("--pcap", demo.pcap_path, "Write the capture (each frame as sent) to FILE");
   demo_cmd->add_option("--svg", demo.svg_path, "Write a sequence diagram to FILE (open it in a browser)");
+  demo_cmd->add_option("--html", demo.html_path,
+                       "Write a step-through page to FILE (one self-contained HTML file: diagram, states, "
+                       "socket calls, each frame decoded)");
   demo_cmd->add_flag("--random-isn", demo.random_isn, "RFC 6528 ISNs instead of the notes' 1000 and 8000");
   demo_cmd->add_option("--loss", demo.loss, "Loss probability per frame on every link, each direction")
       ->capture_default_str();
@@ -35,6 +38,14 @@ int main(int argc, char** argv) {
   auto* decode_cmd = app.add_subcommand("decode", "Print a pcap file one line per frame, decoded by wirestack");
   decode_cmd->add_option("file", decode.pcap_path, "pcap file (Ethernet link type)")->required();
   decode_cmd->add_flag("-e,--link", decode.link_level, "Print MAC addresses too");
+
+  ws::cli::ViewOptions view;
+  auto* view_cmd = app.add_subcommand(
+      "view", "Turn a capture into a step-through page (and a sequence diagram): the two hosts of its first "
+              "TCP connection, every frame decoded, each side's state inferred from the segments");
+  view_cmd->add_option("file", view.input_path, "Capture file (Ethernet link type)")->required();
+  view_cmd->add_option("-o,--output", view.output_path, "The page to write (HTML)")->required();
+  view_cmd->add_option("--svg", view.svg_path, "Also write the sequence diagram to FILE");
 
   auto* sim_cmd = app.add_subcommand("sim", "Run programs on a simulated network (virtual time, seeded faults)");
   sim_cmd->require_subcommand(1);
@@ -251,7 +262,12 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (*demo_cmd) return ws::cli::run_demo(demo);
+  if (*demo_cmd) {
+    demo.command = "wirestack demo";
+    for (int i = 2; i < argc; ++i) demo.command += std::string(" ") + argv[i];
+    return ws::cli::run_demo(demo);
+  }
+  if (*view_cmd) return ws::cli::run_view(view);
   if (*frames_cmd) return ws::cli::run_frames(frames);
   if (*decode_cmd) return ws::cli::run_decode(decode);
   if (*ping_cmd) return ws::cli::run_sim_ping(ping);
