@@ -1,0 +1,69 @@
+// CongestionControl: the window policy of a TCP sender that does its own
+// loss recovery (RFC 6675 with Proportional Rate Reduction, RFC 6937) —
+// the split Linux makes between tcp_input's recovery and a congestion
+// control module.
+//
+// The sender (tcp/sender.*) detects losses (duplicate ACKs, SACK, RACK),
+// runs the retransmission timer, and during recovery sets cwnd itself
+// (PRR: about one segment per segment delivered, down to ssthresh). The
+// controller decides only:
+//   - the reduction when a loss episode starts: on_loss() sets ssthresh
+//     (RFC 5681 eq. (4), RFC 9438 §4.6 β_cubic) and remembers what undo()
+//     restores;
+//   - the loss window after a timeout: on_rto() (RFC 5681 §3.1);
+//   - growth outside recovery: on_ack() (slow start and congestion
+//     avoidance, RFC 5681 §3.1, RFC 3465, RFC 9438 §4);
+//   - the end of recovery: on_recovery_end() (cwnd = ssthresh, as RFC 6937
+//     §3.1 leaves it);
+//   - restart after idle: on_idle_restart() (RFC 5681 §4.1);
+//   - undo() of the last reduction once it proved spurious (RFC 4015 §3.2:
+//     F-RTO, Eifel or D-SACK said the retransmission was not needed).
+// Time comes in with each call; nothing here reads a clock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "base/time.hpp"
+
+namespace ws::tcp {
+
+// What one ACK told the sender, for window growth.
+struct AckSample {
+  Instant now;
+  std::uint32_t delivered = 0;  // bytes newly delivered: cumulatively ACKed plus newly SACKed
+  std::uint32_t flight = 0;     // bytes in flight after this ACK (RFC 6675 "pipe")
+  std::optional<Duration> rtt;  // an RTT sample from this ACK (Karn's rule or timestamps)
+  Duration min_rtt;             // the smallest RTT seen so far (zero: none yet)
+  // RFC 7661 §4.3: the sender had less to send than cwnd allowed for the
+  // data this ACK covers; growth would not be validated by that data.
+  bool app_limited = false;
+  // Round-trip count: it increases when an ACK covers the first byte sent
+  // in the previous round (RFC 9406 §4.2, "rounds").
+  std::uint64_t round = 0;
+};
+
+class CongestionControl {
+ public:
+  // No window grows beyond 2^30 bytes (RFC 7323 §2.3): 32-bit arithmetic.
+  static constexpr std::uint32_t kMaxCwnd = std::uint32_t{1} << 30;
+
+  virtual ~CongestionControl() = default;
+
+  virtual void on_ack(const AckSample& ack) = 0;
+  virtual void on_loss(Instant now, std::uint32_t flight) = 0;
+  virtual void on_rto(Instant now, std::uint32_t flight) = 0;
+  virtual void on_recovery_end(Instant now) = 0;
+  virtual void on_idle_restart(Instant now) = 0;
+  virtual void undo() = 0;
+
+  // The sender sets cwnd during recovery (PRR); clamped to [1 SMSS, kMaxCwnd].
+  virtual void set_cwnd(std::uint32_t cwnd) = 0;
+  virtual std::uint32_t cwnd() const = 0;
+  virtual std::uint32_t ssthresh() const = 0;
+  virtual bool in_slow_start() const { return cwnd() < ssthresh(); }
+  virtual std::string_view name() const = 0;
+};
+
+}  // namespace ws::tcp
