@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "tcp/reno.hpp"
 
 namespace ws::tcp {
 
@@ -25,28 +24,12 @@ std::string_view to_string(State s) {
   return "?";
 }
 
-std::unique_ptr<CongestionController> Connection::make_controller(std::uint16_t smss, bool iw10) {
-  RenoConfig rc;
-  rc.smss = smss;
-  rc.initial_window = iw10 ? InitialWindow::kIw10 : InitialWindow::kRfc5681;
-  return std::make_unique<Reno>(rc);
-}
-
 Connection::Connection(const ConnectionConfig& config, FourTuple tuple, SeqNum iss, Emit emit)
     : config_(config),
       tuple_(tuple),
       emit_(std::move(emit)),
-      iss_(iss),
-      snd_nxt_(iss),
-      snd_max_(iss),
-      snd_mss_(config.mss),
-      snd_(config.sndbuf, iss + 1),
-      rcv_(std::min<std::size_t>(config.rcvbuf, Reassembler::kMaxCapacity)),
-      rtt_(config.rtt),
-      cc_(make_controller(config.mss, config.iw10)),
-      // RFC 6582 §3.2 starts `recover` at ISS; one less lets a loss of the
-      // very first data segment (SEG.ACK − 1 == ISS) use fast retransmit.
-      recover_(iss - 1) {}
+      sender_(config_, iss, timers_, stats_, *this),
+      receiver_(config.rcvbuf, config.mss, config.delayed_ack, timers_) {}
 
 Connection::~Connection() = default;
 
@@ -75,21 +58,17 @@ void Connection::enter_time_wait(Instant now) {
 void Connection::open_active(Instant now) {
   set_state(State::SynSent);
   send_syn(now, false);
-  arm_retransmit(now);
+  sender_.arm_retransmit(now);
 }
 
 void Connection::open_passive(Instant now, const TcpSegment& syn) {
   passive_ = true;
   irs_ = syn.seq;
-  rcv_.reset(irs_ + 1);
+  receiver_.start(irs_);
   take_peer_options(syn);
-  // A SYN's window is never scaled (RFC 7323 §2.2).
-  snd_wnd_ = syn.window;
-  max_snd_wnd_ = snd_wnd_;
-  snd_wl1_ = syn.seq;
   set_state(State::SynReceived);
   send_syn(now, true);
-  arm_retransmit(now);
+  sender_.arm_retransmit(now);
 }
 
 void Connection::on_icmp_error(Instant now, SockError error) {
@@ -111,7 +90,7 @@ std::optional<SockError> Connection::take_soft_error() {
 }
 
 bool Connection::can_send() const {
-  if (snd_.fin_queued()) return false;
+  if (sender_.buffer().fin_queued()) return false;
   switch (state_) {
     case State::SynSent:
     case State::SynReceived:  // RFC 9293 §3.10.2: queued until ESTABLISHED
@@ -128,19 +107,17 @@ bool Connection::can_send() const {
   return false;
 }
 
-std::size_t Connection::send_space() const { return can_send() ? snd_.free_space() : 0; }
-
-std::uint32_t Connection::cwnd() const { return cc_->cwnd(); }
+std::size_t Connection::send_space() const { return can_send() ? sender_.buffer().free_space() : 0; }
 
 std::size_t Connection::send(Instant now, Bytes data) {
   if (!can_send()) return 0;
-  const std::size_t n = snd_.write(data);
+  const std::size_t n = sender_.buffer().write(data);
   if (n > 0) output(now);
   return n;
 }
 
 std::size_t Connection::recv(Instant now, MutBytes out) {
-  const std::size_t n = rcv_.read(out);
+  const std::size_t n = receiver_.buffer().read(out);
   if (n > 0) maybe_window_update(now);
   return n;
 }
@@ -153,12 +130,12 @@ void Connection::shutdown_write(Instant now) {
       return;
     case State::SynReceived:
     case State::Established:
-      if (!snd_.close()) return;
+      if (!sender_.buffer().close()) return;
       // §3.10.4: FIN follows the queued data; the state changes now.
       if (state_ == State::Established) set_state(State::FinWait1);
       break;
     case State::CloseWait:
-      if (!snd_.close()) return;
+      if (!sender_.buffer().close()) return;
       set_state(State::LastAck);
       break;
     case State::Closed:
@@ -174,7 +151,7 @@ void Connection::shutdown_write(Instant now) {
 
 void Connection::shutdown_read() {
   read_shutdown_ = true;
-  rcv_.consume(rcv_.buffered());
+  receiver_.buffer().consume(receiver_.buffer().buffered());
 }
 
 void Connection::close(Instant now) {
@@ -184,7 +161,7 @@ void Connection::close(Instant now) {
     finish(std::nullopt);
     return;
   }
-  if (rcv_.buffered() > 0) {
+  if (receiver_.buffer().buffered() > 0) {
     // Data the application will never read: tell the peer at once
     // (RFC 2525 §2.17; Linux does the same).
     abort(now);
@@ -202,7 +179,7 @@ void Connection::abort(Instant now) {
     case State::FinWait1:
     case State::FinWait2:
     case State::CloseWait:
-      send_rst(snd_nxt_, rcv_.rcv_nxt());  // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>
+      send_rst(sender_.nxt(), receiver_.ack_number());  // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>
       break;
     case State::Closed:
     case State::Listen:
@@ -229,7 +206,10 @@ void Connection::set_keepalive(Instant now, bool on) {
   }
 }
 
-void Connection::set_rcvbuf(std::size_t bytes) { rcv_.set_capacity(std::max<std::size_t>(bytes, rcv_.buffered())); }
+void Connection::set_rcvbuf(std::size_t bytes) {
+  Reassembler& r = receiver_.buffer();
+  r.set_capacity(std::max<std::size_t>(bytes, r.buffered()));
+}
 
 void Connection::set_keepalive_params(Instant now, Duration idle, Duration interval, unsigned probes) {
   config_.keepalive_idle = idle;
@@ -273,7 +253,7 @@ void Connection::on_timer(Instant now) {
     if (is_closed()) return;
     switch (*kind) {
       case TimerKind::kRetransmit: on_retransmit_timeout(now); break;
-      case TimerKind::kPersist: on_persist_timeout(now); break;
+      case TimerKind::kPersist: sender_.on_persist_timeout(now); break;
       case TimerKind::kDelayedAck:
         ++stats_.delayed_acks;
         send_ack(now);
@@ -286,71 +266,30 @@ void Connection::on_timer(Instant now) {
 
 void Connection::on_retransmit_timeout(Instant now) {
   ++stats_.rto_expiries;
-  ++retransmits_;
-  rtt_probe_.reset();  // Karn: no sample from a retransmitted segment
+  const unsigned in_a_row = sender_.note_timeout();
   if (state_ == State::SynSent || state_ == State::SynReceived) {
-    if (retransmits_ > config_.syn_retries) {
+    if (in_a_row > config_.syn_retries) {
       finish(SockError::TimedOut);
       return;
     }
-    rtt_.backoff();
+    sender_.backoff();
     ++stats_.retransmitted_segments;
     send_syn(now, state_ == State::SynReceived);
-    arm_retransmit(now);
+    sender_.arm_retransmit(now);
     return;
   }
-  if (retransmits_ > config_.max_retransmits) {
+  if (in_a_row > config_.max_retransmits) {
     finish(SockError::TimedOut);
     return;
   }
-  // RFC 6298 §5.5–5.6 and RFC 5681 §3.1: back off, shrink to the loss
-  // window, and resend from the first unacknowledged byte (go-back-N: the
-  // rest follows as ACKs reopen the window).
-  cc_->on_rto_timeout(LossEvent{now, flight_size()});
-  recover_ = snd_max_ - 1;
-  dup_acks_ = 0;
-  rtt_.backoff();
-  snd_nxt_ = snd_.una();
-  retransmit_first(now);
-  arm_retransmit(now);
-}
-
-void Connection::on_persist_timeout(Instant now) {
-  const std::size_t unsent = snd_.bytes_from(snd_nxt_);
-  if (unsent == 0) return;
-  if (snd_wnd_ != 0) {
-    // The window is open but sender SWS avoidance held back a segment that
-    // was too small (output()): this is its override timeout (RFC 9293
-    // §3.8.6.2.1, RFC 1122 §4.2.3.4), without which a window reopened by
-    // less than that would never be used. Send what the window allows.
-    const std::uint32_t in_flight = flight_size();
-    const std::uint32_t wnd = std::min(snd_wnd_, cc_->cwnd());
-    if (wnd <= in_flight) return;
-    const std::size_t len = std::min<std::size_t>({unsent, snd_mss_, wnd - in_flight});
-    if (send_data_segment(now, snd_nxt_, len, false, false)) snd_nxt_ = snd_nxt_ + static_cast<std::uint32_t>(len);
-    return;
-  }
-  // RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: probe the zero window. Like
-  // Linux, the probe repeats an old sequence number with no data, which the
-  // receiver must answer with an ACK carrying its current window.
-  ++stats_.zero_window_probes;
-  TcpSegment probe;
-  probe.seq = snd_.una() - 1;
-  probe.ack = rcv_.rcv_nxt();
-  probe.flags.bits = TcpFlags::kAck;
-  probe.window = window_to_advertise();
-  emit(now, probe);
-  ++persist_backoff_;
-  Duration wait = rtt_.rto();
-  for (unsigned i = 0; i < persist_backoff_ && wait < config_.max_persist; ++i) wait = wait * 2;
-  timers_.arm(TimerKind::kPersist, now + std::min(wait, config_.max_persist));
+  sender_.on_data_timeout(now);
 }
 
 void Connection::on_keepalive_timeout(Instant now) {
   if (state_ != State::Established) return;
   if (keepalive_sent_ >= config_.keepalive_probes) {
     // RFC 1122 §4.2.3.6: the peer is gone. Linux resets and reports ETIMEDOUT.
-    send_rst(snd_nxt_, rcv_.rcv_nxt());
+    send_rst(sender_.nxt(), receiver_.ack_number());
     finish(SockError::TimedOut);
     return;
   }
@@ -358,11 +297,11 @@ void Connection::on_keepalive_timeout(Instant now) {
   ++stats_.keepalive_probes;
   // SEG.SEQ = SND.NXT − 1 with no data: the peer answers with an ACK.
   TcpSegment probe;
-  probe.seq = snd_nxt_ - 1;
-  probe.ack = rcv_.rcv_nxt();
+  probe.seq = sender_.nxt() - 1;
+  probe.ack = receiver_.ack_number();
   probe.flags.bits = TcpFlags::kAck;
-  probe.window = window_to_advertise();
-  emit(now, probe);
+  probe.window = receiver_.window_to_advertise();
+  emit(probe);
   timers_.arm(TimerKind::kKeepalive, now + config_.keepalive_interval);
 }
 

@@ -11,8 +11,16 @@
 // owner (TcpLayer) routes them, keeps the 4-tuple demux, and calls
 // on_timer() at next_deadline().
 //
+// The connection is the state machine that owns two halves: a Sender
+// (sender.hpp: send sequence space, retransmission, congestion control,
+// segmentation) and a Receiver (receiver.hpp: reassembly, the offered
+// window, the ACK policy). It decides what the state allows, runs the
+// handshake, the close, RST handling and keepalive, and builds every
+// outgoing segment's header from both halves.
+//
 // Files: connection.cpp (lifecycle, user calls, timers), input.cpp
-// (segment arrival), output.cpp (what to send and when).
+// (segment arrival in RFC 9293 §3.10.7's order), output.cpp (SYN, ACK,
+// RST and the header of every segment).
 #pragma once
 
 #include <cstdint>
@@ -27,10 +35,9 @@
 #include "base/time.hpp"
 #include "socket/address.hpp"
 #include "socket/error.hpp"
-#include "tcp/congestion.hpp"
-#include "tcp/reassembler.hpp"
+#include "tcp/receiver.hpp"
 #include "tcp/rtt.hpp"
-#include "tcp/send_buffer.hpp"
+#include "tcp/sender.hpp"
 #include "tcp/timers.hpp"
 #include "wire/tcp.hpp"
 
@@ -108,7 +115,7 @@ struct FourTuple {
   bool operator==(const FourTuple&) const = default;
 };
 
-class Connection {
+class Connection final : private SegmentOut {
  public:
   using Emit = std::function<void(const TcpSegment&)>;
   // Called from the one place the state changes (STYLE.md §8), for traces.
@@ -158,24 +165,24 @@ class Connection {
   // The error that ended (or, for soft errors, troubled) the connection.
   std::optional<SockError> error() const { return error_; }
   std::optional<SockError> take_soft_error();
-  std::size_t readable_bytes() const { return rcv_.buffered(); }
-  bool eof() const { return rcv_.fin_received() && rcv_.buffered() == 0; }
+  std::size_t readable_bytes() const { return receiver_.buffer().buffered(); }
+  bool eof() const { return receiver_.buffer().fin_received() && receiver_.buffer().buffered() == 0; }
   std::size_t send_space() const;
   bool can_send() const;  // the state allows new data
   bool established_once() const { return established_once_; }
-  SeqNum iss() const { return iss_; }
+  SeqNum iss() const { return sender_.iss(); }
   SeqNum irs() const { return irs_; }
-  SeqNum snd_una() const { return snd_.una(); }
-  SeqNum snd_nxt() const { return snd_nxt_; }
-  SeqNum rcv_nxt() const { return rcv_.rcv_nxt(); }
-  std::uint32_t snd_wnd() const { return snd_wnd_; }
+  SeqNum snd_una() const { return sender_.una(); }
+  SeqNum snd_nxt() const { return sender_.nxt(); }
+  SeqNum rcv_nxt() const { return receiver_.ack_number(); }
+  std::uint32_t snd_wnd() const { return sender_.window(); }
   // The window scale shifts in effect (RFC 7323): 0 and 0 without it.
   bool window_scaling() const { return wscale_on_; }
-  std::uint8_t snd_wscale() const { return snd_wscale_; }
-  std::uint8_t rcv_wscale() const { return rcv_wscale_; }
-  std::uint16_t effective_mss() const { return snd_mss_; }
-  std::uint32_t cwnd() const;
-  const RttEstimator& rtt() const { return rtt_; }
+  std::uint8_t snd_wscale() const { return sender_.wscale(); }
+  std::uint8_t rcv_wscale() const { return receiver_.wscale(); }
+  std::uint16_t effective_mss() const { return sender_.mss(); }
+  std::uint32_t cwnd() const { return sender_.cwnd(); }
+  const RttEstimator& rtt() const { return sender_.rtt(); }
   const ConnectionStats& stats() const { return stats_; }
   const TimerSet& timers() const { return timers_; }
   const ConnectionConfig& config() const { return config_; }
@@ -186,51 +193,34 @@ class Connection {
   void set_rcvbuf(std::size_t bytes);
   // TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT.
   void set_keepalive_params(Instant now, Duration idle, Duration interval, unsigned probes);
-  void set_sndbuf(std::size_t bytes) { snd_.set_capacity(bytes); }
+  void set_sndbuf(std::size_t bytes) { sender_.buffer().set_capacity(bytes); }
 
  private:
   // connection.cpp
-  static std::unique_ptr<CongestionController> make_controller(std::uint16_t smss, bool iw10);
   void set_state(State next);
   void enter_time_wait(Instant now);
   void finish(std::optional<SockError> error);  // → CLOSED, timers off
   void restart_keepalive(Instant now);
   void on_retransmit_timeout(Instant now);
-  void on_persist_timeout(Instant now);
   void on_keepalive_timeout(Instant now);
 
   // input.cpp
   void on_segment_syn_sent(Instant now, const TcpSegment& seg);
-  bool acceptable(const TcpSegment& seg) const;
   void process_rst(Instant now, const TcpSegment& seg);
   bool process_ack(Instant now, const TcpSegment& seg);
   void process_text_and_fin(Instant now, const TcpSegment& seg);
-  void on_new_ack(Instant now, SeqNum ack);
-  void on_duplicate_ack(Instant now);
   void take_peer_options(const TcpSegment& syn);
-  // The shift our SYN offers: the smallest that lets the window cover the
-  // receive buffer (RFC 7323 §2.3: at most 14). Fixed at the first call.
-  std::uint8_t syn_wscale();
-  // The largest window we can advertise: 65535 << RCV.WIND.SHIFT.
-  std::size_t max_window() const { return std::size_t{65535} << rcv_wscale_; }
-  // A window field of the peer's (not in a SYN) in bytes: SEG.WND << SND.WIND.SHIFT.
-  std::uint32_t scaled(std::uint16_t window) const { return std::uint32_t{window} << snd_wscale_; }
-  void update_send_window(const TcpSegment& seg);
 
   // output.cpp
   void output(Instant now);  // send what the windows and Nagle allow, then any pending ACK
-  bool send_data_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bool retransmission);
   void send_syn(Instant now, bool with_ack);
   void send_ack(Instant now);
   void send_rst(SeqNum seq, std::optional<SeqNum> ack);
   void send_challenge_ack(Instant now);
-  void retransmit_first(Instant now);
-  void emit(Instant now, TcpSegment& seg);
-  std::uint16_t window_to_advertise();
-  void schedule_ack(Instant now, bool immediate);
+  void emit(TcpSegment& seg);
   void maybe_window_update(Instant now);
-  void arm_retransmit(Instant now);
-  std::uint32_t flight_size() const { return static_cast<std::uint32_t>(snd_nxt_ - snd_.una()); }
+  // SegmentOut: the sender's segments get our ACK fields.
+  void transmit(Instant now, TcpSegment& seg, bool acks) override;
 
   ConnectionConfig config_;
   FourTuple tuple_;
@@ -241,48 +231,17 @@ class Connection {
   bool orphaned_ = false;         // close() was called: nobody will read
   bool read_shutdown_ = false;
   bool established_once_ = false;
+  bool wscale_on_ = false;        // both SYNs carried the window scale option (RFC 7323 §2.2)
   std::optional<SockError> error_;
   std::optional<SockError> soft_error_;
-
-  // Send sequence space (RFC 9293 §3.3.1). SND.UNA is snd_.una().
-  SeqNum iss_;
-  SeqNum snd_nxt_;
-  SeqNum snd_max_;                // highest sequence number sent (+1)
-  std::uint32_t snd_wnd_ = 0;
-  std::uint32_t max_snd_wnd_ = 0;  // largest window the peer offered (SWS, RFC 9293 §3.8.6.2.1)
-  // RFC 7323 window scaling: shifts in effect (0 until both SYNs carried
-  // the option), and the shift our SYN offers (fixed once sent).
-  std::uint8_t snd_wscale_ = 0;
-  std::uint8_t rcv_wscale_ = 0;
-  std::optional<std::uint8_t> syn_wscale_;
-  bool wscale_on_ = false;  // both SYNs carry the option
-  SeqNum snd_wl1_;
-  SeqNum snd_wl2_;
-  std::uint16_t snd_mss_;         // min(our MSS, the peer's)
-  SendBuffer snd_;
-  bool syn_acked_ = false;
-
-  // Receive sequence space. RCV.NXT is rcv_.rcv_nxt().
   SeqNum irs_;
-  Reassembler rcv_;
-  SeqNum rcv_adv_;                // right edge of the window we last advertised
-  bool ack_now_ = false;          // an ACK must go out at the end of this event
-  unsigned unacked_segments_ = 0; // full-size segments received since our last ACK
-
-  // Timers and loss recovery.
-  TimerSet timers_;
-  RttEstimator rtt_;
-  std::unique_ptr<CongestionController> cc_;
-  unsigned retransmits_ = 0;      // consecutive RTO expiries (SYN or data)
-  unsigned dup_acks_ = 0;
-  SeqNum recover_;                // RFC 6582 recovery point
-  std::optional<std::pair<SeqNum, Instant>> rtt_probe_;  // one timed segment (Karn)
-  Instant last_send_;
-  unsigned persist_backoff_ = 0;
   unsigned keepalive_sent_ = 0;
-  Instant last_heard_;
 
+  // Declared before the halves, which keep references to them.
+  TimerSet timers_;
   ConnectionStats stats_;
+  Sender sender_;
+  Receiver receiver_;
 };
 
 }  // namespace ws::tcp

@@ -1,0 +1,102 @@
+// The receive half: acceptability, reassembly, the offered window and the
+// ACK policy (see receiver.hpp).
+#include "tcp/receiver.hpp"
+
+#include <algorithm>
+
+namespace ws::tcp {
+
+namespace {
+constexpr std::size_t kMaxWindow = 65535;  // a window field's largest value (unscaled)
+}
+
+Receiver::Receiver(std::size_t rcvbuf, std::uint16_t mss, Duration delayed_ack, TimerSet& timers)
+    : rcv_(std::min<std::size_t>(rcvbuf, Reassembler::kMaxCapacity)),
+      mss_(mss),
+      delayed_ack_(delayed_ack),
+      timers_(timers) {}
+
+void Receiver::start(SeqNum irs) {
+  rcv_.reset(irs + 1);
+  // A window offered before RCV.NXT was known (our SYN) is re-anchored on
+  // IRS + 1: the next segment advertises from there.
+  rcv_adv_ = rcv_.rcv_nxt();
+}
+
+std::uint8_t Receiver::syn_wscale() {
+  if (!syn_wscale_) {
+    std::uint8_t shift = 0;
+    while (shift < 14 && (std::size_t{65535} << shift) < rcv_.capacity()) ++shift;
+    syn_wscale_ = shift;
+  }
+  return *syn_wscale_;
+}
+
+bool Receiver::acceptable(const TcpSegment& seg) const {
+  // RFC 9293 §3.10.7.4, the four cases of segment length and window.
+  const SeqNum nxt = rcv_.rcv_nxt();
+  const std::uint32_t wnd = static_cast<std::uint32_t>(std::min<std::size_t>(rcv_.window(), max_window()));
+  const std::uint32_t len = seg.seq_len();
+  if (len == 0) return wnd == 0 ? seg.seq == nxt : seg.seq.in_window(nxt, wnd);
+  if (wnd == 0) return false;
+  return seg.seq.in_window(nxt, wnd) || (seg.seq + (len - 1)).in_window(nxt, wnd);
+}
+
+InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin, bool discard) {
+  const bool had_gap = rcv_.held_ranges() > 0;
+  const InsertResult r = rcv_.insert(seq, payload, fin);
+  if (discard && rcv_.buffered() > 0) rcv_.consume(rcv_.buffered());
+  // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: ACK at once for out-of-order data,
+  // duplicates and gap fills; otherwise delay, but ACK every second full
+  // segment (RFC 1122 §4.2.3.2), and never later than the timeout.
+  if (r.out_of_order || r.in_order == 0 || had_gap || r.fin_reached) {
+    ack_now_ = true;
+  } else if (++unacked_segments_ >= 2) {
+    ack_now_ = true;
+  } else if (!timers_.armed(TimerKind::kDelayedAck)) {
+    timers_.arm(TimerKind::kDelayedAck, now + delayed_ack_);
+  }
+  return r;
+}
+
+std::uint16_t Receiver::window_to_advertise() {
+  const SeqNum nxt = rcv_.rcv_nxt();
+  const std::size_t free = std::min(rcv_.window(), max_window());
+  const std::int32_t edge = rcv_adv_ - nxt;
+  const std::size_t offered = edge > 0 ? static_cast<std::size_t>(edge) : 0;
+  // Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): move the right edge only
+  // by at least min(buffer/2, MSS); never move it left (§3.8.6.2.1).
+  const std::size_t step = std::min<std::size_t>(rcv_.capacity() / 2, mss_);
+  std::size_t wnd = offered;
+  if (free >= offered + step || free == std::min(rcv_.capacity(), max_window())) wnd = free;
+  wnd = std::min(wnd, free);
+  // With a scale the field counts units of 2^shift bytes: round down (the
+  // edge may appear to move left by less than one unit, RFC 7323 §2.4).
+  wnd = (wnd >> rcv_wscale_) << rcv_wscale_;
+  if (wnd > offered || edge <= 0) rcv_adv_ = nxt + static_cast<std::uint32_t>(wnd);
+  return static_cast<std::uint16_t>(wnd >> rcv_wscale_);
+}
+
+std::uint16_t Receiver::syn_window() {
+  const auto wnd = static_cast<std::uint16_t>(std::min(rcv_.window(), kMaxWindow));
+  rcv_adv_ = rcv_.rcv_nxt() + wnd;
+  return wnd;
+}
+
+void Receiver::on_ack_sent() {
+  ack_now_ = false;
+  unacked_segments_ = 0;
+  timers_.cancel(TimerKind::kDelayedAck);
+}
+
+bool Receiver::window_update_due() const {
+  const std::int32_t edge = rcv_adv_ - rcv_.rcv_nxt();
+  const std::size_t offered = edge > 0 ? static_cast<std::size_t>(edge) : 0;
+  const std::size_t free = std::min(rcv_.window(), max_window());
+  // Announce the space a read opened once it is worth a segment (or half
+  // the buffer): the sender may be waiting on a zero or tiny window.
+  const std::size_t step = std::min<std::size_t>(rcv_.capacity() / 2, 2u * mss_);
+  return free >= offered + step;
+}
+
+}  // namespace ws::tcp

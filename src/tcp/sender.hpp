@@ -1,0 +1,137 @@
+// Sender: the send half of a TCP connection — the send sequence space
+// (RFC 9293 §3.3.1: SND.UNA, SND.NXT, SND.WND, SND.WL1/WL2, and SND.MAX,
+// the highest sent), the send buffer, segmentation by MSS and windows with
+// Nagle (RFC 1122 §4.2.3.4) and sender silly window avoidance (§3.8.6.2.1),
+// acknowledgment processing (§3.10.7.4 "fifth"), RTT measurement and the
+// retransmission timer (RFC 6298), duplicate ACKs, limited transmit (RFC
+// 3042), early retransmit (RFC 5827), fast retransmit and NewReno recovery
+// (RFC 5681 §3.2, RFC 6582) through a replaceable congestion controller,
+// and zero-window probes (§3.8.6.1).
+//
+// It owns no connection state: the Connection decides when data may flow
+// and what a timeout means in the handshake. Segments leave through
+// SegmentOut, which adds the ACK fields (the receiver's) and emits them.
+// Time is passed in; its timers (retransmit, persist) are entries of the
+// connection's TimerSet.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "base/time.hpp"
+#include "tcp/congestion.hpp"
+#include "tcp/rtt.hpp"
+#include "tcp/send_buffer.hpp"
+#include "tcp/timers.hpp"
+#include "wire/tcp.hpp"
+
+namespace ws::tcp {
+
+struct ConnectionConfig;
+struct ConnectionStats;
+
+// Where the sender's segments go: the connection fills in ACK, window and
+// ports and emits them. `acks`: the segment counts as our ACK (data does;
+// a zero-window probe does not clear a pending ACK).
+class SegmentOut {
+ public:
+  virtual void transmit(Instant now, TcpSegment& seg, bool acks) = 0;
+
+ protected:
+  ~SegmentOut() = default;
+};
+
+// What an incoming ACK field was, for the connection (§3.10.7.4 "fifth").
+enum class AckVerdict : std::uint8_t {
+  Accepted,  // processed (new, duplicate or old-but-plausible)
+  Unsent,    // acknowledges something not yet sent: answer with an ACK, drop
+  TooOld,    // older than any window in flight (RFC 5961 §5.2): challenge ACK, drop
+};
+
+class Sender {
+ public:
+  Sender(const ConnectionConfig& config, SeqNum iss, TimerSet& timers, ConnectionStats& stats, SegmentOut& out);
+  ~Sender();
+  Sender(const Sender&) = delete;
+  Sender& operator=(const Sender&) = delete;
+
+  // --- the handshake ---
+  // Our SYN (or SYN-ACK) left: it occupies ISS; time it unless resent (Karn).
+  void on_syn_sent(Instant now);
+  // The peer's SYN: its MSS option (RFC 9293 §3.7.1; 536 without one), its
+  // window scale when both SYNs carry one (RFC 7323 §2.2), its window.
+  void on_peer_syn(const TcpSegment& syn, std::optional<std::uint8_t> peer_wscale);
+  // Our SYN was acknowledged: its RTT sample, or RFC 6298 (5.7) after a
+  // timeout; the retransmission timer stops.
+  void on_syn_acked(Instant now);
+  // The ACK completing a passive open also sets the window (§3.10.7.4).
+  void on_handshake_ack(const TcpSegment& seg);
+
+  // --- events ---
+  AckVerdict on_ack(Instant now, const TcpSegment& seg);
+  // The retransmission timer expired: one more in a row; returns how many.
+  unsigned note_timeout();
+  // After note_timeout(), for data: RFC 6298 §5.5–5.6 and RFC 5681 §3.1.
+  void on_data_timeout(Instant now);
+  void on_persist_timeout(Instant now);
+  // Sends what the windows, Nagle and SWS avoidance allow (§3.8.6.2.1).
+  void output(Instant now);
+
+  // --- for the connection ---
+  void arm_retransmit(Instant now) { timers_.arm(TimerKind::kRetransmit, now + rtt_.rto()); }
+  void backoff() { rtt_.backoff(); }
+  // The sequence number of a pure ACK: SND.MAX when SND.NXT went back (a
+  // go-back-N retransmission), so the peer's acceptability test takes it.
+  SeqNum ack_seq() const { return snd_max_.after(snd_nxt_) ? snd_max_ : snd_nxt_; }
+
+  SendBuffer& buffer() { return snd_; }
+  const SendBuffer& buffer() const { return snd_; }
+  SeqNum iss() const { return iss_; }
+  SeqNum una() const { return snd_.una(); }
+  SeqNum nxt() const { return snd_nxt_; }
+  SeqNum max() const { return snd_max_; }
+  std::uint32_t window() const { return snd_wnd_; }
+  std::uint8_t wscale() const { return snd_wscale_; }
+  std::uint16_t mss() const { return snd_mss_; }
+  std::uint32_t cwnd() const { return cc_->cwnd(); }
+  const RttEstimator& rtt() const { return rtt_; }
+  std::uint32_t flight_size() const { return static_cast<std::uint32_t>(snd_nxt_ - snd_.una()); }
+
+ private:
+  static std::unique_ptr<CongestionController> make_controller(std::uint16_t smss, bool iw10);
+  // A window field of the peer's (not in a SYN) in bytes: SEG.WND << SND.WIND.SHIFT.
+  std::uint32_t scaled(std::uint16_t window) const { return std::uint32_t{window} << snd_wscale_; }
+  void on_new_ack(Instant now, SeqNum ack);
+  void on_duplicate_ack(Instant now);
+  void update_window(const TcpSegment& seg);
+  bool send_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bool retransmission);
+  void retransmit_first(Instant now);
+
+  const ConnectionConfig& config_;
+  TimerSet& timers_;
+  ConnectionStats& stats_;
+  SegmentOut& out_;
+
+  SeqNum iss_;
+  SeqNum snd_nxt_;
+  SeqNum snd_max_;                 // highest sequence number sent (+1)
+  std::uint32_t snd_wnd_ = 0;
+  std::uint32_t max_snd_wnd_ = 0;  // largest window the peer offered (SWS, RFC 9293 §3.8.6.2.1)
+  std::uint8_t snd_wscale_ = 0;    // SND.WIND.SHIFT (RFC 7323)
+  SeqNum snd_wl1_;
+  SeqNum snd_wl2_;
+  std::uint16_t snd_mss_;          // min(our MSS, the peer's)
+  SendBuffer snd_;
+
+  RttEstimator rtt_;
+  std::unique_ptr<CongestionController> cc_;
+  unsigned retransmits_ = 0;       // consecutive RTO expiries (SYN or data)
+  unsigned dup_acks_ = 0;
+  SeqNum recover_;                 // RFC 6582 recovery point
+  std::optional<std::pair<SeqNum, Instant>> rtt_probe_;  // one timed segment (Karn)
+  unsigned persist_backoff_ = 0;
+};
+
+}  // namespace ws::tcp
