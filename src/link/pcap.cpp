@@ -144,15 +144,4 @@ Result<std::vector<PcapRecord>, std::string> parse_pcap(Bytes file) {
   return out;
 }
 
-Result<std::vector<PcapRecord>, std::string> read_pcap(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Unexpected{path + ": " + std::strerror(errno)};
-  std::vector<std::uint8_t> bytes;
-  std::uint8_t buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-  std::fclose(f);
-  return parse_pcap(bytes);
-}
-
 }  // namespace ws
