@@ -17,7 +17,7 @@ CMAKE_FLAGS  ?=
 # Debian packages the build, the tests and the tools need.
 PACKAGES := cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config \
             libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev libcli11-dev libpcap-dev \
-            tshark iproute2 iputils-ping ethtool python3 \
+            tshark tcpdump iproute2 iputils-ping ethtool python3 \
             curl wrk socat netcat-openbsd \
             chromium fonts-dejavu-core fonts-wqy-microhei
 

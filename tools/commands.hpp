@@ -28,6 +28,7 @@ int run_demo(const DemoOptions& opts);
 
 struct DecodeOptions {
   std::string pcap_path;
+  std::string filter;  // BPF, as tcpdump's; empty: every frame
   bool link_level = false;
 };
 int run_decode(const DecodeOptions& opts);

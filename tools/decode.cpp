@@ -1,23 +1,29 @@
-// `wirestack decode FILE`: the wire layer's view of a capture.
+// `wirestack decode FILE [-f FILTER]`: the wire layer's view of a capture
+// (pcap or pcapng, read through libpcap), each frame with its number in the file.
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "link/pcap.hpp"
+#include "link/capture_reader.hpp"
 #include "wire/describe.hpp"
 
 namespace ws::cli {
 
 int run_decode(const DecodeOptions& opts) {
-  auto records = read_pcap(opts.pcap_path);
-  if (!records) {
-    fmt::print(stderr, "wirestack decode: {}\n", records.error());
+  auto reader = CaptureReader::open(opts.pcap_path, opts.filter);
+  if (!reader) {
+    fmt::print(stderr, "wirestack decode: {}\n", reader.error());
     return 1;
   }
-  std::size_t n = 0;
-  for (const auto& r : *records) {
-    fmt::print("{:>4} {} {}\n", ++n, r.at.to_string(), describe_frame(r.frame, opts.link_level));
+  for (;;) {
+    auto record = reader->next();
+    if (!record) {
+      fmt::print(stderr, "wirestack decode: {}\n", record.error());
+      return 1;
+    }
+    if (!*record) return 0;
+    const CaptureRecord& r = **record;
+    fmt::print("{:>4} {} {}\n", r.number, r.at.to_string(), describe_frame(r.frame, opts.link_level));
   }
-  return 0;
 }
 
 }  // namespace ws::cli

@@ -35,8 +35,13 @@ int main(int argc, char** argv) {
   frames_cmd->add_option("--pcap", frames.pcap_path, "Where to write the capture")->capture_default_str();
 
   ws::cli::DecodeOptions decode;
-  auto* decode_cmd = app.add_subcommand("decode", "Print a pcap file one line per frame, decoded by wirestack");
-  decode_cmd->add_option("file", decode.pcap_path, "pcap file (Ethernet link type)")->required();
+  auto* decode_cmd = app.add_subcommand(
+      "decode", "Print a capture file (pcap or pcapng, read with libpcap) one line per frame, decoded by "
+                "wirestack; each line starts with the frame's number in the file");
+  decode_cmd->add_option("file", decode.pcap_path, "pcap or pcapng file (Ethernet link type)")->required();
+  decode_cmd->add_option("-f,--filter", decode.filter,
+                         "Only frames this BPF expression accepts (tcpdump's syntax, e.g. 'tcp port 80'); "
+                         "they keep their numbers in the file, as in tcpdump --number and tshark");
   decode_cmd->add_flag("-e,--link", decode.link_level, "Print MAC addresses too");
 
   ws::cli::ViewOptions view;

@@ -10,7 +10,6 @@ namespace ws {
 namespace {
 
 constexpr std::uint32_t kMagicNanos = 0xa1b23c4d;
-constexpr std::uint32_t kMagicMicros = 0xa1b2c3d4;
 constexpr std::uint32_t kLinkTypeEthernet = 1;
 
 // The format is written in the writer's byte order; we always write little-endian.
@@ -22,10 +21,8 @@ void le16(std::uint8_t* p, std::uint16_t v) {
   p[1] = static_cast<std::uint8_t>(v >> 8);
 }
 
-std::uint32_t read32(const std::uint8_t* p, bool swapped) {
-  return swapped ? load_be32(p)
-                 : (std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 |
-                    std::uint32_t{p[3]} << 24);
+std::uint32_t read_le32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[3]} << 24;
 }
 
 }  // namespace
@@ -111,18 +108,8 @@ void PcapWriter::flush() {
 
 Result<std::vector<PcapRecord>, std::string> parse_pcap(Bytes file) {
   if (file.size() < 24) return Unexpected<std::string>{"pcap: truncated global header"};
-  const std::uint32_t magic_le = read32(file.data(), false);
-  bool swapped = false;
-  bool nanos = false;
-  if (magic_le == kMagicNanos || magic_le == kMagicMicros) {
-    nanos = magic_le == kMagicNanos;
-  } else {
-    const std::uint32_t magic_be = read32(file.data(), true);
-    if (magic_be != kMagicNanos && magic_be != kMagicMicros) return Unexpected<std::string>{"pcap: bad magic"};
-    swapped = true;
-    nanos = magic_be == kMagicNanos;
-  }
-  if (read32(file.data() + 20, swapped) != kLinkTypeEthernet) {
+  if (read_le32(file.data()) != kMagicNanos) return Unexpected<std::string>{"pcap: bad magic"};
+  if (read_le32(file.data() + 20) != kLinkTypeEthernet) {
     return Unexpected<std::string>{"pcap: link type is not Ethernet"};
   }
   std::vector<PcapRecord> out;
@@ -130,29 +117,18 @@ Result<std::vector<PcapRecord>, std::string> parse_pcap(Bytes file) {
   while (pos < file.size()) {
     if (file.size() - pos < 16) return Unexpected<std::string>{"pcap: truncated record header"};
     const std::uint8_t* h = file.data() + pos;
-    const std::int64_t sec = read32(h, swapped);
-    const std::int64_t frac = read32(h + 4, swapped);
-    const std::uint32_t caplen = read32(h + 8, swapped);
+    const std::int64_t sec = read_le32(h);
+    const std::int64_t nsec = read_le32(h + 4);
+    const std::uint32_t caplen = read_le32(h + 8);
     pos += 16;
     if (caplen > file.size() - pos) return Unexpected<std::string>{"pcap: truncated record"};
     PcapRecord r;
-    r.at = Instant::from_nanos(sec * 1'000'000'000 + (nanos ? frac : frac * 1000));
+    r.at = Instant::from_nanos(sec * 1'000'000'000 + nsec);
     r.frame.assign(file.data() + pos, file.data() + pos + caplen);
     out.push_back(std::move(r));
     pos += caplen;
   }
   return out;
-}
-
-Result<std::vector<PcapRecord>, std::string> read_pcap(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Unexpected{path + ": " + std::strerror(errno)};
-  std::vector<std::uint8_t> bytes;
-  std::uint8_t buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-  std::fclose(f);
-  return parse_pcap(bytes);
 }
 
 }  // namespace ws

@@ -53,9 +53,10 @@ struct PcapRecord {
   std::vector<std::uint8_t> frame;
 };
 
-// Reads a whole file written by PcapWriter (nanosecond or microsecond
-// magic, either byte order); an error string on malformed input.
-Result<std::vector<PcapRecord>, std::string> read_pcap(const std::string& path);
+// Parses a whole capture held in memory in PcapWriter's format (nanosecond
+// magic, little-endian, Ethernet); an error string on anything else or on
+// malformed input. Capture files of any origin are read with CaptureReader
+// (link/capture_reader.hpp).
 Result<std::vector<PcapRecord>, std::string> parse_pcap(Bytes file);
 
 }  // namespace ws

@@ -1,9 +1,10 @@
-// pcap writing and reading; PcapCapture.* also leaves a capture in the
+// pcap writing and parsing; PcapCapture.* also leaves a capture in the
 // test output directory for the tshark check (tests/CMakeLists.txt).
 #include <gtest/gtest.h>
 
 #include "fixtures/linux_frames.hpp"
 #include "generators.hpp"
+#include "link/capture_reader.hpp"
 #include "link/pcap.hpp"
 #include "wire/describe.hpp"
 
@@ -36,12 +37,20 @@ TEST(PcapCapture, WritesFixturesAndRandomFramesForTshark) {
     }
     EXPECT_EQ(w->frames_written(), frames.size());
   }
-  auto back = read_pcap(path);
-  ASSERT_TRUE(back.ok()) << back.error();
-  ASSERT_EQ(back->size(), frames.size());
-  EXPECT_EQ((*back)[0].at.nanos(), 1'700'000'000'123'456'789);
-  EXPECT_EQ((*back)[1].at - (*back)[0].at, Duration::micros(7));
-  for (std::size_t i = 0; i < frames.size(); ++i) EXPECT_EQ((*back)[i].frame, frames[i]) << i;
+  // Read back through libpcap: the file is what other tools expect.
+  auto reader = CaptureReader::open(path);
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  std::vector<CaptureRecord> back;
+  for (;;) {
+    auto rec = reader->next();
+    ASSERT_TRUE(rec.ok()) << rec.error();
+    if (!*rec) break;
+    back.push_back(std::move(**rec));
+  }
+  ASSERT_EQ(back.size(), frames.size());
+  EXPECT_EQ(back[0].at.nanos(), 1'700'000'000'123'456'789);
+  EXPECT_EQ(back[1].at - back[0].at, Duration::micros(7));
+  for (std::size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(back[i].frame, frames[i]) << i;
 }
 
 TEST(Pcap, InMemoryBytesMatchTheFileFormat) {
@@ -59,14 +68,6 @@ TEST(Pcap, InMemoryBytesMatchTheFileFormat) {
   EXPECT_EQ((*back)[0].at.nanos(), 1'500'000'001);
 }
 
-TEST(Pcap, ReadsTheKernelCapture) {
-  // The capture the fixtures were cut from (dumpcap, classic pcap, microseconds).
-  auto recs = read_pcap(std::string(WS_SOURCE_DIR) + "/tests/fixtures/linux_frames.pcap");
-  ASSERT_TRUE(recs.ok()) << recs.error();
-  ASSERT_GE(recs->size(), 10u);
-  EXPECT_EQ((*recs)[0].frame, testing::Frame(std::begin(fixtures::kArpRequest), std::end(fixtures::kArpRequest)));
-}
-
 TEST(Pcap, MalformedFilesAreErrors) {
   EXPECT_FALSE(parse_pcap(Bytes()).ok());
   auto w = PcapWriter::in_memory();
@@ -78,7 +79,6 @@ TEST(Pcap, MalformedFilesAreErrors) {
   EXPECT_EQ(r.error(), "pcap: truncated record");
   m[0] = 0;
   EXPECT_EQ(parse_pcap(m).error(), "pcap: bad magic");
-  EXPECT_FALSE(read_pcap("/nonexistent/x.pcap").ok());
 }
 
 TEST(Describe, OneLinePerFrameLikeTcpdump) {
