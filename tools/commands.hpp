@@ -139,6 +139,8 @@ struct RealOptions {
   std::string mac;      // default 02:00:<the four address bytes>
   std::string pcap;     // record the TAP's frames
   std::uint32_t snaplen = 262144;
+  double loss = 0;         // drop this fraction of frames each way between the TAP and the stack
+  std::uint64_t seed = 1;  // of the drops (runtime/frame_loss.hpp)
 };
 
 struct PingOptions {
