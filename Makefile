@@ -1,7 +1,7 @@
 # wirestack — top-level entry points. `make demo` and `make test` each work
 # on a fresh Debian 12 machine as root: they install what is missing, build,
 # then run.
-.PHONY: all deps build demo test test-unit asan fuzz-build fuzz-smoke fuzz soak bench bench-tap format clean help
+.PHONY: all deps build demo test test-unit asan fuzz-build fuzz-smoke fuzz soak bench bench-tap bench-loss format clean help
 
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
@@ -32,6 +32,7 @@ help:
 	@echo "make soak        SOAK_CASES (10000) random TCP transfers under faults, all checked by SHA-256"
 	@echo "make bench       benchmarks next to their references"
 	@echo "make bench-tap   TCP throughput wirestack <-> Linux over a TAP vs Linux <-> Linux over veth (root)"
+	@echo "make bench-loss  sim transfer on smoltcp's 72-cell loss grid, goodput next to smoltcp's (SEED=1, CC=reno|cubic)"
 	@echo "make format      clang-format every source file"
 
 deps:
@@ -99,6 +100,15 @@ bench: build
 # wirestack <-> Linux over a TAP next to Linux <-> Linux over veth (root).
 bench-tap: build
 	WIRESTACK=$(BUILD)/tools/wirestack bench/tap_bench.sh
+
+# wirestack's goodput on smoltcp's loss grid (bench/smoltcp_loss_grid.csv),
+# two cells at a time; the report also goes to $(BUILD)/bench-loss.txt.
+# SEED (default 1) and CC (the congestion control, once sim transfer has
+# --cc) are read from the environment or the command line.
+bench-loss: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target wirestack
+	WIRESTACK=$(BUILD)/tools/wirestack OUT=$(BUILD)/bench-loss.txt JOBS=2 \
+	  CC="$(if $(filter command line environment,$(origin CC)),$(CC),)" python3 bench/loss_grid.py
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -115,6 +115,21 @@ struct SimTransferOptions {
 };
 int run_sim_transfer(const SimTransferOptions& opts);
 
+// `wirestack sim multiflow`: N bulk TCP flows sharing one bottleneck
+// (apps/multiflow.hpp).
+struct SimMultiflowOptions {
+  std::size_t flows = 4;
+  double rate_mbit = 10;
+  double delay_ms = 20;
+  std::size_t queue = 65536;
+  double seconds = 10;
+  std::string cc = "reno";
+  std::uint64_t seed = 1;
+  std::size_t buffer = 0;  // 0: enough for the path (apps::default_buffer)
+  bool json = false;
+};
+int run_sim_multiflow(const SimMultiflowOptions& opts);
+
 // ---- the real wire: a TAP device in real time --------------------------
 
 // Options every real-wire command shares (tools/real_net.hpp).
@@ -125,6 +140,8 @@ struct RealOptions {
   std::string mac;      // default 02:00:<the four address bytes>
   std::string pcap;     // record the TAP's frames
   std::uint32_t snaplen = 262144;
+  double loss = 0;         // drop this fraction of frames each way between the TAP and the stack
+  std::uint64_t seed = 1;  // of the drops (runtime/frame_loss.hpp)
 };
 
 struct PingOptions {

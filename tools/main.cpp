@@ -215,6 +215,29 @@ int main(int argc, char** argv) {
   xfer_cmd->add_option("--pcap", xfer.pcap_path, "Capture the client's interface to FILE");
   xfer_cmd->add_flag("--json", xfer.json, "Print one JSON object instead of text");
 
+  ws::cli::SimMultiflowOptions mf;
+  auto* mf_cmd = sim_cmd->add_subcommand(
+      "multiflow", "N bulk TCP flows (N clients on a switch, a router, one server behind it) sharing one "
+                   "bottleneck: the router's port to the server, serializing at --rate behind a tail-drop FIFO "
+                   "of --queue bytes, --delay each way. After --seconds of virtual time: link utilisation, "
+                   "Jain's fairness index, drop rate, aggregate and per-flow goodput");
+  mf_cmd->add_option("--flows", mf.flows, "Flows, one client host each (1..1024)")->capture_default_str();
+  mf_cmd->add_option("--rate", mf.rate_mbit, "Bottleneck rate, Mbit/s (at most 10000)")->capture_default_str();
+  mf_cmd->add_option("--delay", mf.delay_ms, "One-way delay of the bottleneck, ms (0..10000); RTT = 2 x delay "
+                                             "+ serialization + queueing")
+      ->capture_default_str();
+  mf_cmd->add_option("--queue", mf.queue, "Bottleneck FIFO, bytes of whole frames (1514..1073741824); tail drop")
+      ->capture_default_str();
+  mf_cmd->add_option("--seconds", mf.seconds, "Virtual seconds every flow sends (at most 3600)")
+      ->capture_default_str();
+  mf_cmd->add_option("--cc", mf.cc, "Congestion control of every flow: reno (cubic is not available yet)")
+      ->capture_default_str();
+  mf_cmd->add_option("--buffer", mf.buffer,
+                     "SO_SNDBUF and SO_RCVBUF of every socket, bytes (1024..4194304; default: the path's "
+                     "bandwidth-delay product plus the queue, at least 64 KiB, at most 512 MiB over all flows)");
+  mf_cmd->add_option("--seed", mf.seed, "Seed of the simulation")->capture_default_str();
+  mf_cmd->add_flag("--json", mf.json, "Print one JSON object instead of text");
+
   // ---- the real wire: a TAP device, in real time --------------------------
   const char* const real_footer =
       "Runs on a Linux TAP device (needs root). Try it in a namespace of its own: scripts/lab.sh up, then\n"
@@ -277,6 +300,7 @@ int main(int argc, char** argv) {
   if (*decode_cmd) return ws::cli::run_decode(decode);
   if (*ping_cmd) return ws::cli::run_sim_ping(ping);
   if (*xfer_cmd) return ws::cli::run_sim_transfer(xfer);
+  if (*mf_cmd) return ws::cli::run_sim_multiflow(mf);
   if (*echo_cmd) return ws::cli::run_sim_udp(echo);
   if (*time_cmd) return ws::cli::run_sim_udp(time_opts);
   if (*chat_cmd) return ws::cli::run_sim_udp(chat);

@@ -26,9 +26,16 @@ void add_real_options(CLI::App* cmd, RealOptions& o) {
   cmd->add_option("--pcap", o.pcap, "Record every frame read from and written to the TAP in this pcap file");
   cmd->add_option("--snaplen", o.snaplen, "Bytes of each frame recorded in --pcap (like tcpdump -s)")
       ->capture_default_str();
+  cmd->add_option("--loss", o.loss,
+                  "Drop this fraction of frames (0 <= P < 1) in each direction between the TAP and the stack; "
+                  "the drops counted are printed on stderr at exit")
+      ->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Seed of --loss's drops: the same seed drops the same frames of each direction")
+      ->capture_default_str();
 }
 
 Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions& o) {
+  if (auto e = runtime::FrameLoss::check_rate(o.loss)) return Unexpected{*e};
   const auto cidr = Ipv4Cidr::parse(o.ip);
   if (!cidr || cidr->prefix_len() == 0 || cidr->prefix_len() > 30) {
     return Unexpected{"--ip: expected ADDR/PREFIX with a prefix of 1..30, e.g. 192.0.2.2/24, got '" + o.ip + "'"};
@@ -79,18 +86,20 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
   // larger than 64 KiB, and ours may be (SO_RCVBUF 212992 → shift 2).
   h->stack_->tcp().defaults().window_scale = true;
   h->loop_ = std::make_unique<runtime::RealtimeLoop>();
+  if (o.loss > 0) h->loss_.emplace(o.loss, o.seed);
   Host& host = h->stack_->host();
   const auto ip_mtu = static_cast<std::uint16_t>(std::clamp(*mtu, 68, 1500));
   const IfIndex iface = host.add_interface({o.tap, mac, ip_mtu});
   host.add_address(h->loop_->now(), iface, *cidr);
   if (gateway) host.set_default_gateway(*gateway, iface);
-  h->loop_->attach(*h->stack_, *h->tap_, h->pcap_ ? &*h->pcap_ : nullptr);
+  h->loop_->attach(*h->stack_, *h->tap_, h->pcap_ ? &*h->pcap_ : nullptr, h->loss_ ? &*h->loss_ : nullptr);
   h->addr_ = *cidr;
   return h;
 }
 
 RealHost::~RealHost() {
-  loop_.reset();
+  loop_.reset();  // its last frames (FINs, RSTs) meet the loss too
+  if (loss_) fmt::print(stderr, "wirestack: {}\n", loss_->summary());
   if (pcap_) pcap_->flush();
   if (signal_fd_ >= 0) ::close(signal_fd_);
 }

@@ -1,5 +1,5 @@
 // What the real-wire commands (ping, nc, serve, get) share: the options
-// --tap/--ip/--gateway/--mac/--pcap/--snaplen, and RealHost — a TAP device,
+// --tap/--ip/--gateway/--mac/--pcap/--snaplen/--loss/--seed, and RealHost — a TAP device,
 // a Stack whose interface 0 is that device, and the RealtimeLoop that
 // drives them.
 #pragma once
@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "link/pcap.hpp"
+#include "runtime/frame_loss.hpp"
 #include "runtime/realtime_loop.hpp"
 #include "runtime/tap.hpp"
 #include "socket/stack.hpp"
@@ -53,6 +54,7 @@ class RealHost {
   // Destroyed in reverse: the loop first (it flushes through the device).
   std::optional<runtime::TapDevice> tap_;
   std::optional<PcapWriter> pcap_;
+  std::optional<runtime::FrameLoss> loss_;  // --loss: the loop's drop filter
   std::unique_ptr<Stack> stack_;
   std::unique_ptr<runtime::RealtimeLoop> loop_;
   Ipv4Cidr addr_;

@@ -66,13 +66,13 @@ RealtimeLoop::~RealtimeLoop() {
   ::close(epoll_fd_);
 }
 
-void RealtimeLoop::attach(Stack& stack, TapDevice& dev, PcapWriter* capture) {
+void RealtimeLoop::attach(Stack& stack, TapDevice& dev, PcapWriter* capture, FrameLoss* loss) {
   const std::size_t index = attached_.size();
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = tag(kDevice, index);
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, dev.fd(), &ev) < 0) fail("epoll_ctl tap");
-  attached_.push_back(Attached{&stack, &dev, capture});
+  attached_.push_back(Attached{&stack, &dev, capture, loss});
   stack.set_readiness_listener([this, &stack](SocketId s) { notify_readiness(stack, s); });
 }
 
@@ -117,6 +117,7 @@ void RealtimeLoop::unwatch_fd(WatchId id) {
 void RealtimeLoop::flush(Attached& a) {
   while (auto tx = a.stack->pop_transmit()) {
     const Bytes frame = tx->frame->bytes();
+    if (a.loss != nullptr && a.loss->drop_outbound()) continue;
     if (a.capture != nullptr) a.capture->write(capture_time(), frame);
     if (a.dev->write(frame)) {
       ++stats_.frames_out;
@@ -145,6 +146,7 @@ void RealtimeLoop::read_device(Attached& a) {
     if (a.capture != nullptr) a.capture->write(capture_time(), frame);
     ++stats_.frames_in;
     stats_.bytes_in += *n;
+    if (a.loss != nullptr && a.loss->drop_inbound()) continue;
     a.stack->receive(t, 0, frame);
   }
   flush(a);

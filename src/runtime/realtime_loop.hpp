@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "app/loop.hpp"
+#include "runtime/frame_loss.hpp"
 #include "runtime/tap.hpp"
 
 namespace ws {
@@ -61,8 +62,12 @@ class RealtimeLoop final : public app::Loop {
   // Drives `stack` over `dev`: frames from the device go to interface 0,
   // its transmit queue goes to the device; becomes the stack's readiness
   // listener. When `capture` is given, every frame read or written is
-  // recorded there (both directions, as tcpdump on the TAP would).
-  void attach(Stack& stack, TapDevice& dev, PcapWriter* capture = nullptr);
+  // recorded there (both directions, as tcpdump on the TAP would). When
+  // `loss` is given, it decides the fate of each frame between the TAP and
+  // the stack: a dropped inbound frame was read from the TAP (and is
+  // captured) but never reaches the stack; a dropped outbound frame never
+  // reaches the TAP (nor the capture).
+  void attach(Stack& stack, TapDevice& dev, PcapWriter* capture = nullptr, FrameLoss* loss = nullptr);
 
   Instant now() const override;
   void call_at(Instant at, std::function<void()> fn) override;
@@ -96,6 +101,7 @@ class RealtimeLoop final : public app::Loop {
     Stack* stack;
     TapDevice* dev;
     PcapWriter* capture;
+    FrameLoss* loss;
   };
   struct Timed {
     Instant at;

@@ -1,0 +1,131 @@
+// The multiflow engine (apps/multiflow.hpp): N flows through one
+// bottleneck. These check that its figures are consistent with each other
+// and with the link's own counters, not how well TCP performs.
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "apps/multiflow.hpp"
+
+namespace ws::apps {
+namespace {
+
+MultiflowConfig four_flows() {
+  MultiflowConfig c;
+  c.flows = 4;
+  c.rate_bps = 10'000'000;
+  c.delay = Duration::millis(20);
+  c.queue_bytes = 32768;
+  c.duration = Duration::seconds(2);
+  c.seed = 1;
+  return c;
+}
+
+TEST(Multiflow, FiguresAreConsistent) {
+  const MultiflowConfig c = four_flows();
+  const MultiflowResult r = run_multiflow(c);
+  ASSERT_EQ(r.flows.size(), 4u);
+  EXPECT_DOUBLE_EQ(r.seconds, 2.0);
+  std::uint64_t sum = 0;
+  double goodput_sum = 0;
+  std::vector<double> goodputs;
+  for (const FlowResult& f : r.flows) {
+    EXPECT_EQ(f.error, "");
+    EXPECT_GT(f.received_bytes, 0u) << "every flow moved data";
+    EXPECT_DOUBLE_EQ(f.goodput, static_cast<double>(f.received_bytes) / 2.0);
+    sum += f.received_bytes;
+    goodput_sum += f.goodput;
+    goodputs.push_back(f.goodput);
+  }
+  EXPECT_EQ(r.aggregate_bytes, sum);
+  EXPECT_NEAR(r.aggregate_goodput, goodput_sum, 1e-6 * goodput_sum);
+
+  // The payload crossed the bottleneck inside frames: more frame bytes
+  // than payload, and no more than the line could carry in 2 s.
+  EXPECT_GT(r.bottleneck_bytes, r.aggregate_bytes);
+  EXPECT_LE(r.bottleneck_bytes, c.rate_bps / 8 * 2);
+  EXPECT_GT(r.utilisation, 0.0);
+  EXPECT_LE(r.utilisation, 1.0);
+  EXPECT_DOUBLE_EQ(r.utilisation, static_cast<double>(r.bottleneck_bytes) * 8 / (1e7 * 2));
+
+  EXPECT_GE(r.jain, 1.0 / 4 - 1e-12);
+  EXPECT_LE(r.jain, 1.0 + 1e-12);
+  EXPECT_DOUBLE_EQ(r.jain, jain_index(goodputs));
+
+  // Bulk senders with buffers larger than a 32 KiB FIFO overflow it.
+  EXPECT_GT(r.frames_offered, 0u);
+  EXPECT_GT(r.queue_drops, 0u);
+  EXPECT_LT(r.queue_drops, r.frames_offered);
+  EXPECT_DOUBLE_EQ(r.drop_rate, static_cast<double>(r.queue_drops) / static_cast<double>(r.frames_offered));
+  EXPECT_GT(r.retransmitted_segments, 0u) << "tail drops are repaired by retransmissions";
+  EXPECT_EQ(r.buffer, default_buffer(c));
+}
+
+TEST(Multiflow, SameSeedSameRun) {
+  MultiflowConfig c = four_flows();
+  c.duration = Duration::seconds(1);
+  const MultiflowResult a = run_multiflow(c);
+  const MultiflowResult b = run_multiflow(c);
+  ASSERT_EQ(a.flows.size(), b.flows.size());
+  for (std::size_t i = 0; i < a.flows.size(); ++i) EXPECT_EQ(a.flows[i].received_bytes, b.flows[i].received_bytes);
+  EXPECT_EQ(a.queue_drops, b.queue_drops);
+  EXPECT_EQ(a.bottleneck_bytes, b.bottleneck_bytes);
+}
+
+TEST(Multiflow, OneFlowIsFairToItself) {
+  MultiflowConfig c = four_flows();
+  c.flows = 1;
+  c.duration = Duration::seconds(1);
+  const MultiflowResult r = run_multiflow(c);
+  ASSERT_EQ(r.flows.size(), 1u);
+  EXPECT_GT(r.aggregate_bytes, 0u);
+  EXPECT_DOUBLE_EQ(r.jain, 1.0);
+}
+
+TEST(Multiflow, JainIndex) {
+  EXPECT_DOUBLE_EQ(jain_index({5, 5, 5, 5}), 1.0);
+  EXPECT_DOUBLE_EQ(jain_index({8, 0, 0, 0}), 0.25);
+  EXPECT_DOUBLE_EQ(jain_index({1, 3}), 16.0 / 20.0);
+  EXPECT_DOUBLE_EQ(jain_index({}), 0.0);
+  EXPECT_DOUBLE_EQ(jain_index({0, 0}), 0.0);
+}
+
+TEST(Multiflow, BoundsAreChecked) {
+  MultiflowConfig c = four_flows();
+  EXPECT_FALSE(validate(c).has_value());
+  auto bad = [](MultiflowConfig x) { return validate(x).value_or(""); };
+  c.flows = 0;
+  EXPECT_NE(bad(c).find("--flows"), std::string::npos);
+  c.flows = kMaxFlows + 1;
+  EXPECT_NE(bad(c).find("--flows"), std::string::npos);
+  c = four_flows();
+  c.queue_bytes = 100;
+  EXPECT_NE(bad(c).find("--queue"), std::string::npos);
+  c = four_flows();
+  c.duration = Duration::seconds(kMaxSeconds + 1);
+  EXPECT_NE(bad(c).find("--seconds"), std::string::npos);
+  c = four_flows();
+  c.rate_bps = kMaxRateBps + 1;
+  EXPECT_NE(bad(c).find("--rate"), std::string::npos);
+  c = four_flows();
+  c.buffer = 512;
+  EXPECT_NE(bad(c).find("--buffer"), std::string::npos);
+  EXPECT_THROW(run_multiflow(c), std::invalid_argument);
+}
+
+TEST(Multiflow, DefaultBufferCoversThePathWithinTheBudget) {
+  MultiflowConfig c = four_flows();
+  c.rate_bps = 200'000'000;
+  c.delay = Duration::millis(50);
+  c.queue_bytes = 65536;
+  EXPECT_EQ(default_buffer(c), 200'000'000 / 8 / 10 + 65536u);  // 2.5 MB BDP + the queue
+  c.flows = 1024;
+  EXPECT_EQ(default_buffer(c), kBufferBudget / 1024);
+  c.rate_bps = 1'000'000;
+  c.delay = Duration::millis(1);
+  c.queue_bytes = kMinQueueBytes;
+  EXPECT_EQ(default_buffer(c), 64u * 1024);  // 250 + 1514 bytes: the floor
+}
+
+}  // namespace
+}  // namespace ws::apps

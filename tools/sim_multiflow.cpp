@@ -1,0 +1,128 @@
+// `wirestack sim multiflow`: N bulk TCP flows through one bottleneck for S
+// virtual seconds; prints the bottleneck's utilisation and drop rate, Jain's
+// fairness index and every flow's goodput.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "apps/multiflow.hpp"
+#include "commands.hpp"
+
+namespace ws::cli {
+
+namespace {
+
+constexpr const char* kName = "wirestack sim multiflow";
+
+// The congestion controls a socket could ask for. The stack has one (RFC
+// 5681 Reno) and no per-socket choice yet, so only that one runs.
+std::optional<std::string> check_cc(const std::string& cc) {
+  if (cc == "reno") return std::nullopt;
+  if (cc == "cubic") {
+    return fmt::format("--cc {}: not available yet (the stack runs Reno for every connection and has no "
+                       "per-socket congestion-control option)",
+                       cc);
+  }
+  return fmt::format("--cc {}: unknown (reno | cubic)", cc);
+}
+
+std::optional<std::string> convert(const SimMultiflowOptions& o, apps::MultiflowConfig& c) {
+  if (!std::isfinite(o.rate_mbit) || o.rate_mbit <= 0 ||
+      o.rate_mbit > static_cast<double>(apps::kMaxRateBps) / 1e6) {
+    return fmt::format("--rate {}: must be more than 0 and at most {} Mbit/s", o.rate_mbit,
+                       apps::kMaxRateBps / 1'000'000);
+  }
+  if (!std::isfinite(o.delay_ms) || o.delay_ms < 0 || o.delay_ms > apps::kMaxDelayMs) {
+    return fmt::format("--delay {}: must be 0..{} ms", o.delay_ms, apps::kMaxDelayMs);
+  }
+  if (!std::isfinite(o.seconds) || o.seconds <= 0 || o.seconds > apps::kMaxSeconds) {
+    return fmt::format("--seconds {}: must be more than 0 and at most {}", o.seconds, apps::kMaxSeconds);
+  }
+  c.flows = o.flows;
+  c.rate_bps = static_cast<std::uint64_t>(std::llround(o.rate_mbit * 1e6));
+  c.delay = Duration::micros(std::llround(o.delay_ms * 1000));
+  c.queue_bytes = o.queue;
+  c.duration = Duration::nanos(std::llround(o.seconds * 1e9));
+  c.seed = o.seed;
+  c.buffer = o.buffer;
+  return apps::validate(c);
+}
+
+void print_json(const SimMultiflowOptions& o, const apps::MultiflowConfig& c, const apps::MultiflowResult& r,
+                double wall) {
+  fmt::print(R"({{"flows": {}, "rate_bps": {}, "delay_ms": {}, "queue_bytes": {}, "seconds": {}, "cc": "{}", )"
+             R"("seed": {}, "buffer_bytes": {}, "utilisation": {:.6f}, "jain_index": {:.6f}, "drop_rate": {:.6f}, )"
+             R"("frames_offered": {}, "queue_drops": {}, "bottleneck_bytes": {}, "aggregate_bytes": {}, )"
+             R"("aggregate_goodput_bytes_per_second": {:.1f}, "retransmitted_segments": {}, "wall_seconds": {:.3f}, )"
+             R"("per_flow": [)",
+             c.flows, c.rate_bps, o.delay_ms, c.queue_bytes, r.seconds, o.cc, c.seed, r.buffer, r.utilisation, r.jain,
+             r.drop_rate, r.frames_offered, r.queue_drops, r.bottleneck_bytes, r.aggregate_bytes,
+             r.aggregate_goodput, r.retransmitted_segments, wall);
+  for (std::size_t i = 0; i < r.flows.size(); ++i) {
+    const apps::FlowResult& f = r.flows[i];
+    fmt::print(R"({}{{"flow": {}, "received_bytes": {}, "goodput_bytes_per_second": {:.1f}, )"
+               R"("retransmitted_segments": {}, "error": "{}"}})",
+               i == 0 ? "" : ", ", i, f.received_bytes, f.goodput, f.retransmitted_segments, f.error);
+  }
+  fmt::print("]}}\n");
+}
+
+void print_text(const SimMultiflowOptions& o, const apps::MultiflowConfig& c, const apps::MultiflowResult& r,
+                double wall) {
+  fmt::print("{} flows → one server through a {} Mbit/s bottleneck, {} ms each way, FIFO of {} bytes; "
+             "{} s virtual, cc {}, seed {}, socket buffers {} bytes\n",
+             c.flows, o.rate_mbit, o.delay_ms, c.queue_bytes, r.seconds, o.cc, c.seed, r.buffer);
+  for (std::size_t i = 0; i < r.flows.size(); ++i) {
+    const apps::FlowResult& f = r.flows[i];
+    fmt::print("  flow {:>4}  goodput {:>13.1f} B/s ({:8.3f} Mbit/s)  {:>6} retransmitted{}{}\n", i, f.goodput,
+               f.goodput * 8 / 1e6, f.retransmitted_segments, f.error.empty() ? "" : "  FAILED: ", f.error);
+  }
+  fmt::print("aggregate goodput  {:.1f} B/s ({:.3f} Mbit/s), {} bytes\n", r.aggregate_goodput,
+             r.aggregate_goodput * 8 / 1e6, r.aggregate_bytes);
+  fmt::print("link utilisation   {:.4f} ({} bytes of frames across the bottleneck)\n", r.utilisation,
+             r.bottleneck_bytes);
+  fmt::print("Jain's fairness    {:.4f} (1/N = {:.4f})\n", r.jain, 1.0 / static_cast<double>(c.flows));
+  fmt::print("drop rate          {:.6f} ({} tail drops of {} frames offered)\n", r.drop_rate, r.queue_drops,
+             r.frames_offered);
+  fmt::print("retransmitted      {} segments\n", r.retransmitted_segments);
+  fmt::print("wall time          {:.2f} s\n", wall);
+}
+
+}  // namespace
+
+int run_sim_multiflow(const SimMultiflowOptions& o) {
+  if (auto e = check_cc(o.cc)) {
+    fmt::print(stderr, "{}: {}\n", kName, *e);
+    return 2;
+  }
+  apps::MultiflowConfig c;
+  if (auto e = convert(o, c)) {
+    fmt::print(stderr, "{}: {}\n", kName, *e);
+    return 2;
+  }
+  const bool bar = !o.json && isatty(STDOUT_FILENO) != 0;
+  const auto wall_start = std::chrono::steady_clock::now();  // the CLI may read a clock; the stack never does
+  auto progress = [&](const apps::MultiflowProgress& p) {
+    if (!bar) return;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    fmt::print("\rvirtual {:.0f} / {:.0f} s, {} bytes delivered, wall {:.1f} s", p.now.nanos() / 1e9,
+               p.total.as_seconds(), p.received, wall);
+    std::fflush(stdout);
+  };
+  const apps::MultiflowResult r = apps::run_multiflow(c, progress);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (bar) fmt::print("\r{:80}\r", "");
+  if (o.json) {
+    print_json(o, c, r, wall);
+  } else {
+    print_text(o, c, r, wall);
+  }
+  for (const apps::FlowResult& f : r.flows) {
+    if (!f.error.empty()) return 1;
+  }
+  return 0;
+}
+
+}  // namespace ws::cli
