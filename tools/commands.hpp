@@ -38,6 +38,7 @@ struct ViewOptions {
   std::string input_path;
   std::string output_path;
   std::string svg_path;  // empty: no separate diagram
+  std::string filter;    // BPF, as tcpdump's; empty: every frame
 };
 int run_view(const ViewOptions& opts);
 

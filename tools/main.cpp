@@ -48,9 +48,10 @@ int main(int argc, char** argv) {
   auto* view_cmd = app.add_subcommand(
       "view", "Turn a capture into a step-through page (and a sequence diagram): the two hosts of its first "
               "TCP connection, every frame decoded, each side's state inferred from the segments");
-  view_cmd->add_option("file", view.input_path, "Capture file (Ethernet link type)")->required();
+  view_cmd->add_option("file", view.input_path, "Capture file, pcap or pcapng (Ethernet link type)")->required();
   view_cmd->add_option("-o,--output", view.output_path, "The page to write (HTML)")->required();
   view_cmd->add_option("--svg", view.svg_path, "Also write the sequence diagram to FILE");
+  view_cmd->add_option("-f,--filter", view.filter, "Only the frames this BPF expression selects (tcpdump's syntax)");
 
   auto* sim_cmd = app.add_subcommand("sim", "Run programs on a simulated network (virtual time, seeded faults)");
   sim_cmd->require_subcommand(1);

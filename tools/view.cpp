@@ -1,17 +1,22 @@
-// `wirestack view FILE -o PAGE [--svg DIAGRAM]`: a capture as a
-// step-through page and a sequence diagram (src/view/).
+// `wirestack view FILE -o PAGE [--svg DIAGRAM] [-f FILTER]`: a capture
+// (pcap or pcapng, through libpcap) as a step-through page and a sequence
+// diagram (src/view/).
 #include <fmt/format.h>
 
 #include <cstdio>
 
 #include "commands.hpp"
-#include "link/pcap.hpp"
+#include "link/capture_reader.hpp"
 #include "view/diagram.hpp"
 #include "view/page.hpp"
 
 namespace ws::cli {
 
 namespace {
+
+// A page is for reading step by step: a capture longer than this is
+// refused with a hint rather than turned into a page nobody can use.
+constexpr std::size_t kMaxFrames = 20000;
 
 bool write_text(const std::string& path, const std::string& text) {
   std::FILE* f = std::fopen(path.c_str(), "w");
@@ -23,14 +28,27 @@ bool write_text(const std::string& path, const std::string& text) {
 }  // namespace
 
 int run_view(const ViewOptions& opts) {
-  auto records = read_pcap(opts.input_path);
-  if (!records) {
-    fmt::print(stderr, "wirestack view: {}\n", records.error());
+  auto reader = CaptureReader::open(opts.input_path, opts.filter);
+  if (!reader) {
+    fmt::print(stderr, "wirestack view: {}\n", reader.error());
     return 1;
   }
   std::vector<view::CaptureFrame> frames;
-  std::size_t number = 0;
-  for (auto& r : *records) frames.push_back(view::CaptureFrame{r.at, std::move(r.frame), ++number});
+  for (;;) {
+    auto record = reader->next();
+    if (!record) {
+      fmt::print(stderr, "wirestack view: {}\n", record.error());
+      return 1;
+    }
+    if (!*record) break;
+    if (frames.size() >= kMaxFrames) {
+      fmt::print(stderr, "wirestack view: {}: more than {} frames; select some with -f FILTER\n", opts.input_path,
+                 kMaxFrames);
+      return 1;
+    }
+    CaptureRecord& r = **record;
+    frames.push_back(view::CaptureFrame{r.at, std::move(r.frame), static_cast<std::size_t>(r.number)});
+  }
   auto conv = view::from_capture(frames);
   if (!conv) {
     fmt::print(stderr, "wirestack view: {}: {}\n", opts.input_path, conv.error());

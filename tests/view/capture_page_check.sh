@@ -1,5 +1,6 @@
 #!/bin/sh
-# `wirestack view` on the demo's capture: the page counts the TCP segments tshark counts, and renders in
+# `wirestack view` on the demo's capture, as pcap and (converted by tshark)
+# as pcapng: the page counts the TCP segments tshark counts, and renders in
 # headless Chromium with every label inside the canvas and none overlapping.
 #   capture_page_check.sh WIRESTACK OUTDIR
 set -eu
@@ -7,8 +8,9 @@ here=$(dirname "$0")
 wirestack=$1 out=$2
 command -v tshark >/dev/null || { echo "SKIP: tshark is not installed"; exit 77; }
 "$wirestack" demo --loss 0.2 --seed 3 --pcap "$out/view_demo.pcap" >/dev/null
+tshark -r "$out/view_demo.pcap" -F pcapng -w "$out/view_demo.pcapng"
 want=$(tshark -r "$out/view_demo.pcap" -Y tcp 2>/dev/null | wc -l)
-for ext in pcap; do
+for ext in pcap pcapng; do
   line=$("$wirestack" view "$out/view_demo.$ext" -o "$out/view_demo.$ext.html" --svg "$out/view_demo.$ext.svg")
   echo "$line"
   echo "$line" | grep -q "($want TCP segments) between 192.0.2.10 and 192.0.2.20" || {
@@ -25,3 +27,9 @@ for ext in pcap; do
   grep -q 'LAYOUT OK' "$out/view_demo.$ext.dom"
   grep -q 'states inferred from the segments' "$out/view_demo.$ext.svg"
 done
+# A BPF filter selects the frames as tcpdump's does: only TCP, numbered as in the file.
+"$wirestack" view "$out/view_demo.pcapng" -f tcp -o "$out/view_demo.tcp.html" | grep -q "($want TCP segments)"
+if grep -q '"summary":"ARP' "$out/view_demo.tcp.html"; then
+  echo "-f tcp kept ARP frames"
+  exit 1
+fi

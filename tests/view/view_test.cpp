@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "link/pcap.hpp"
+#include "link/capture_reader.hpp"
 #include "view/conversation.hpp"
 #include "view/diagram.hpp"
 #include "view/dissect.hpp"
@@ -18,13 +18,15 @@ namespace ws::view {
 namespace {
 
 std::vector<CaptureFrame> fixture() {
-  auto recs = read_pcap(std::string(WS_SOURCE_DIR) + "/tests/fixtures/linux_frames.pcap");
-  EXPECT_TRUE(recs.ok());
+  auto reader = CaptureReader::open(std::string(WS_SOURCE_DIR) + "/tests/fixtures/linux_frames.pcap");
+  EXPECT_TRUE(reader.ok());
   std::vector<CaptureFrame> out;
-  std::size_t n = 0;
-  if (recs.ok()) {
-    for (auto& r : *recs) out.push_back(CaptureFrame{r.at, r.frame, ++n});
+  while (reader.ok()) {
+    auto r = reader->next();
+    if (!r.ok() || !*r) break;
+    out.push_back(CaptureFrame{(*r)->at, (*r)->frame, static_cast<std::size_t>((*r)->number)});
   }
+  EXPECT_EQ(out.size(), 14u);
   return out;
 }
 
