@@ -42,6 +42,9 @@ struct AckSample {
   // Round-trip count: it increases when an ACK covers the first byte sent
   // in the previous round (RFC 9406 §4.2, "rounds").
   std::uint64_t round = 0;
+  // The smoothed RTT (RFC 6298 SRTT; zero: none yet): RFC 9438 §4.2 looks
+  // one SRTT ahead on the cubic curve, W_cubic(t + RTT).
+  Duration srtt;
 };
 
 class CongestionControl {

@@ -12,23 +12,6 @@ std::uint32_t saturate(std::uint64_t v) {
 
 }  // namespace
 
-std::uint32_t Reno::initial_window(std::uint32_t smss, InitialWindow kind) {
-  const std::uint64_t s = std::max<std::uint32_t>(smss, 1);
-  switch (kind) {
-    case InitialWindow::kRfc5681:
-      // RFC 5681 §3.1 in segments. (RFC 3390's byte formula
-      // min(4·SMSS, max(2·SMSS, 4380)) agrees at SMSS <= 1095, 1460 and
-      // > 2190, but caps 1095 < SMSS <= 2190 at 4380 bytes; RFC 5681
-      // replaced it with 3 segments, as Linux did.)
-      if (s > 2190) return saturate(2 * s);
-      if (s > 1095) return saturate(3 * s);
-      return saturate(4 * s);
-    case InitialWindow::kIw10:
-      return saturate(std::min<std::uint64_t>(10 * s, std::max<std::uint64_t>(2 * s, 14600)));
-  }
-  return saturate(s);
-}
-
 Reno::Reno(RenoConfig config) : config_(config) {
   config_.smss = std::max<std::uint32_t>(config_.smss, 1);
   config_.abc_limit = std::max<std::uint32_t>(config_.abc_limit, 1);

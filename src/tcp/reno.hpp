@@ -10,13 +10,9 @@
 #include <string_view>
 
 #include "tcp/congestion.hpp"
+#include "tcp/initial_window.hpp"
 
 namespace ws::tcp {
-
-enum class InitialWindow : std::uint8_t {
-  kRfc5681,  // RFC 5681 §3.1: 4, 3 or 2 segments by SMSS (4380 bytes at SMSS 1460)
-  kIw10,     // RFC 6928 §2: min(10·MSS, max(2·MSS, 14600)) — Linux's default
-};
 
 struct RenoConfig {
   std::uint32_t smss = 1460;  // sender maximum segment size, bytes (> 0)
@@ -39,8 +35,11 @@ class Reno final : public CongestionController {
 
   explicit Reno(RenoConfig config = {});
 
-  // The initial window for a segment size (RFC 5681 §3.1 / RFC 6928 §2).
-  static std::uint32_t initial_window(std::uint32_t smss, InitialWindow kind);
+  // The initial window for a segment size (RFC 5681 §3.1 / RFC 6928 §2);
+  // tcp/initial_window.hpp computes it.
+  static std::uint32_t initial_window(std::uint32_t smss, InitialWindow kind) {
+    return tcp::initial_window(smss, kind);
+  }
 
   void on_ack(const AckEvent& ev) override;
   void on_fast_retransmit(const LossEvent& ev) override;
