@@ -28,6 +28,9 @@ Connection::Connection(const ConnectionConfig& config, FourTuple tuple, SeqNum i
     : config_(config),
       tuple_(tuple),
       emit_(std::move(emit)),
+      // A per-connection offset keeps timestamps from revealing uptime
+      // (RFC 7323 §5.4); derived from the unpredictable ISS (RFC 6528).
+      ts_offset_(iss.raw() * 0x9e3779b1u),
       sender_(config_, iss, timers_, stats_, *this),
       receiver_(config.rcvbuf, config.mss, config.delayed_ack, timers_) {}
 
@@ -223,7 +226,8 @@ void Connection::set_keepalive_params(Instant now, Duration idle, Duration inter
   X(segments_sent) X(segments_received) X(bytes_sent) X(bytes_received) X(retransmitted_segments) \
   X(retransmitted_bytes) X(rto_expiries) X(fast_retransmits) X(dup_acks) X(unacceptable_segments) \
   X(challenge_acks) X(zero_window_probes) X(window_updates) X(delayed_acks) X(keepalive_probes)   \
-  X(out_of_order_segments) X(resets_received)
+  X(out_of_order_segments) X(resets_received) X(paws_rejected) X(sack_blocks_sent) X(dsack_blocks_sent)        \
+  X(sack_blocks_received)
 
 ConnectionStats& ConnectionStats::operator+=(const ConnectionStats& o) {
 #define WS_ADD(name) name += o.name;
@@ -301,7 +305,7 @@ void Connection::on_keepalive_timeout(Instant now) {
   probe.ack = receiver_.ack_number();
   probe.flags.bits = TcpFlags::kAck;
   probe.window = receiver_.window_to_advertise();
-  emit(probe);
+  emit(now, probe);
   timers_.arm(TimerKind::kKeepalive, now + config_.keepalive_interval);
 }
 

@@ -82,6 +82,12 @@ struct ConnectionConfig {
   // simulator's tests and figures are pinned to unscaled windows; the
   // real-wire tools turn it on.
   bool window_scale = false;
+  // RFC 2018: offer SACK-permitted in our SYN (and accept a peer's); SACK
+  // blocks flow once both SYNs carried it.
+  bool sack = false;
+  // RFC 7323 §3: offer the Timestamps option (and accept a peer's); used
+  // for RTT measurement (§4) and PAWS (§5) once both SYNs carried it.
+  bool timestamps = false;
 };
 
 // What happened to a connection, for the socket layer and for tests.
@@ -103,6 +109,10 @@ struct ConnectionStats {
   std::uint64_t keepalive_probes = 0;
   std::uint64_t out_of_order_segments = 0;  // held beyond a gap
   std::uint64_t resets_received = 0;         // RSTs that ended the connection
+  std::uint64_t paws_rejected = 0;           // RFC 7323 §5.3 R1: an old timestamp, dropped
+  std::uint64_t sack_blocks_sent = 0;        // RFC 2018 blocks in our ACKs (D-SACK included)
+  std::uint64_t dsack_blocks_sent = 0;       // RFC 2883: duplicates reported
+  std::uint64_t sack_blocks_received = 0;    // blocks in the peer's ACKs
 
   ConnectionStats& operator+=(const ConnectionStats& o);
   // Name/value pairs in declaration order, for nstat-like printing.
@@ -178,6 +188,9 @@ class Connection final : private SegmentOut {
   std::uint32_t snd_wnd() const { return sender_.window(); }
   // The window scale shifts in effect (RFC 7323): 0 and 0 without it.
   bool window_scaling() const { return wscale_on_; }
+  // SACK (RFC 2018) and timestamps (RFC 7323 §3): both SYNs carried them.
+  bool sack_enabled() const { return sack_on_; }
+  bool timestamps_enabled() const { return ts_on_; }
   std::uint8_t snd_wscale() const { return sender_.wscale(); }
   std::uint8_t rcv_wscale() const { return receiver_.wscale(); }
   std::uint16_t effective_mss() const { return sender_.mss(); }
@@ -217,7 +230,13 @@ class Connection final : private SegmentOut {
   void send_ack(Instant now);
   void send_rst(SeqNum seq, std::optional<SeqNum> ack);
   void send_challenge_ack(Instant now);
-  void emit(TcpSegment& seg);
+  void emit(Instant now, TcpSegment& seg);
+  // RFC 7323 §5.4: a millisecond clock with a per-connection offset.
+  std::uint32_t ts_val(Instant now) const {
+    return static_cast<std::uint32_t>(now.nanos() / 1'000'000) + ts_offset_;
+  }
+  // RFC 7323 §5.3 R1 and §4.3: PAWS, then TS.Recent. False: drop the segment.
+  bool check_timestamp(Instant now, const TcpSegment& seg);
   void maybe_window_update(Instant now);
   // SegmentOut: the sender's segments get our ACK fields.
   void transmit(Instant now, TcpSegment& seg, bool acks) override;
@@ -232,6 +251,11 @@ class Connection final : private SegmentOut {
   bool read_shutdown_ = false;
   bool established_once_ = false;
   bool wscale_on_ = false;        // both SYNs carried the window scale option (RFC 7323 §2.2)
+  bool sack_on_ = false;          // both SYNs carried SACK-permitted (RFC 2018 §2)
+  bool ts_on_ = false;            // both SYNs carried timestamps (RFC 7323 §3.2)
+  std::uint32_t ts_recent_ = 0;   // TS.Recent: the peer's TSval to echo (RFC 7323 §4.3)
+  std::uint32_t ts_offset_ = 0;   // added to our millisecond clock (RFC 7323 §5.4)
+  SeqNum last_ack_sent_;          // Last.ACK.sent (RFC 7323 §4.3)
   std::optional<SockError> error_;
   std::optional<SockError> soft_error_;
   SeqNum irs_;

@@ -16,6 +16,13 @@ void Connection::take_peer_options(const TcpSegment& syn) {
     peer_shift = syn.options.window_scale;
     receiver_.enable_window_scale();
   }
+  // RFC 2018 §2, RFC 7323 §3.2: on when both SYNs carry the option (an
+  // active open offered it; a passive one answers only an offer).
+  sack_on_ = config_.sack && syn.options.sack_permitted;
+  if (config_.timestamps && syn.options.timestamps) {
+    ts_on_ = true;
+    ts_recent_ = syn.options.timestamps->tsval;
+  }
   sender_.on_peer_syn(syn, peer_shift);
 }
 
@@ -38,6 +45,8 @@ void Connection::on_segment(Instant now, const TcpSegment& seg) {
     case State::TimeWait: break;
   }
 
+  // RFC 7323 §5.3 R1: PAWS comes before the sequence check.
+  if (!check_timestamp(now, seg)) return;
   // First: is the segment in the window? (§3.10.7.4, the four cases)
   if (!receiver_.acceptable(seg)) {
     ++stats_.unacceptable_segments;
@@ -53,6 +62,12 @@ void Connection::on_segment(Instant now, const TcpSegment& seg) {
       }
     }
     return;
+  }
+  // RFC 7323 §4.3 (2): the timestamp to echo is the one of the segment
+  // that our next ACK acknowledges.
+  if (ts_on_ && seg.options.timestamps && !seg.seq.after(last_ack_sent_) &&
+      static_cast<std::int32_t>(seg.options.timestamps->tsval - ts_recent_) >= 0) {
+    ts_recent_ = seg.options.timestamps->tsval;
   }
   // Second: RST.
   if (seg.flags.rst()) {
@@ -120,6 +135,20 @@ void Connection::on_segment_syn_sent(Instant now, const TcpSegment& seg) {
     process_text_and_fin(now, rest);
   }
   receiver_.request_ack();
+}
+
+bool Connection::check_timestamp(Instant now, const TcpSegment& seg) {
+  if (!ts_on_ || seg.flags.rst() || !seg.options.timestamps) return true;
+  // R1: an older TSval than TS.Recent is an old duplicate (wrapped
+  // sequence numbers, or a stale segment): not acceptable — ACK and drop.
+  // (TS.Recent's 24-day validity, §5.5, is not tracked: an idle connection
+  // that long has been closed by keepalive or the application.)
+  if (static_cast<std::int32_t>(seg.options.timestamps->tsval - ts_recent_) < 0) {
+    ++stats_.paws_rejected;
+    send_ack(now);
+    return false;
+  }
+  return true;
 }
 
 void Connection::process_rst(Instant now, const TcpSegment& seg) {

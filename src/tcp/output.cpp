@@ -8,19 +8,35 @@
 
 namespace ws::tcp {
 
-void Connection::emit(TcpSegment& seg) {
+void Connection::emit(Instant now, TcpSegment& seg) {
   seg.src_port = tuple_.local.port;
   seg.dst_port = tuple_.remote.port;
+  if (!seg.flags.rst()) {
+    // RFC 7323 §3.2: once negotiated, TSopt in every non-RST segment,
+    // echoing TS.Recent (§4.3).
+    if (ts_on_) seg.options.timestamps = TcpTimestamps{ts_val(now), ts_recent_};
+    // RFC 2018 §4: SACK blocks in every ACK while data is held beyond a
+    // gap (3 fit beside timestamps, 4 without).
+    if (sack_on_ && seg.ack && !seg.flags.syn()) {
+      bool dsack = false;
+      const std::size_t room = seg.options.timestamps ? 3 : TcpOptions::kMaxSackBlocks;
+      seg.options.sack_count = static_cast<std::uint8_t>(
+          receiver_.sack_blocks(std::span(seg.options.sack_blocks.data(), room), dsack));
+      stats_.sack_blocks_sent += seg.options.sack_count;
+      if (dsack) ++stats_.dsack_blocks_sent;
+    }
+    if (seg.ack) last_ack_sent_ = *seg.ack;
+  }
   ++stats_.segments_sent;
   emit_(seg);
 }
 
-void Connection::transmit(Instant /*now*/, TcpSegment& seg, bool acks) {
+void Connection::transmit(Instant now, TcpSegment& seg, bool acks) {
   seg.ack = receiver_.ack_number();
   seg.flags.bits |= TcpFlags::kAck;
   seg.window = receiver_.window_to_advertise();
   if (acks) receiver_.on_ack_sent();
-  emit(seg);
+  emit(now, seg);
 }
 
 void Connection::maybe_window_update(Instant now) {
@@ -43,7 +59,7 @@ void Connection::maybe_window_update(Instant now) {
   }
 }
 
-void Connection::send_ack(Instant /*now*/) {
+void Connection::send_ack(Instant now) {
   TcpSegment seg;
   // SND.MAX, not SND.NXT, after a go-back-N timeout: an ACK carrying the
   // old sequence number would fail the peer's acceptability test
@@ -55,7 +71,7 @@ void Connection::send_ack(Instant /*now*/) {
   seg.flags.bits = TcpFlags::kAck;
   seg.window = receiver_.window_to_advertise();
   receiver_.on_ack_sent();
-  emit(seg);
+  emit(now, seg);
 }
 
 void Connection::send_challenge_ack(Instant now) {
@@ -68,7 +84,7 @@ void Connection::send_rst(SeqNum seq, std::optional<SeqNum> ack) {
   seg.seq = seq;
   seg.ack = ack;
   seg.flags.bits = static_cast<std::uint8_t>(TcpFlags::kRst | (ack ? TcpFlags::kAck : 0));
-  emit(seg);
+  emit(Instant{}, seg);  // an RST carries no timestamp: no clock needed
 }
 
 void Connection::send_syn(Instant now, bool with_ack) {
@@ -87,9 +103,13 @@ void Connection::send_syn(Instant now, bool with_ack) {
   if (config_.window_scale && (!with_ack || wscale_on_)) {
     seg.options.window_scale = receiver_.syn_wscale();
   }
+  // RFC 2018 §2 and RFC 7323 §3.2: the same rule for SACK-permitted and
+  // timestamps. A SYN-ACK's timestamps come from emit() (TS.Recent is known).
+  if (with_ack ? sack_on_ : config_.sack) seg.options.sack_permitted = true;
+  if (!with_ack && config_.timestamps) seg.options.timestamps = TcpTimestamps{ts_val(now), 0};
   sender_.on_syn_sent(now);
   receiver_.cancel_ack_request();
-  emit(seg);
+  emit(now, seg);
 }
 
 void Connection::output(Instant now) {

@@ -44,7 +44,19 @@ bool Receiver::acceptable(const TcpSegment& seg) const {
 
 InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin, bool discard) {
   const bool had_gap = rcv_.held_ranges() > 0;
+  const SeqNum nxt = rcv_.rcv_nxt();
+  const std::size_t room = rcv_.window();
   const InsertResult r = rcv_.insert(seq, payload, fin);
+  // RFC 2883 §4: data received before — below RCV.NXT, or all of it held
+  // already — is reported in the next ACK's first SACK block.
+  if (!payload.empty()) {
+    const SeqNum end = seq + static_cast<std::uint32_t>(payload.size());
+    if (seq.before(nxt)) {
+      dsack_ = SackBlock{seq, end.before(nxt) ? end : nxt};
+    } else if (r.new_bytes == 0 && r.in_order == 0 && static_cast<std::size_t>(end - nxt) <= room) {
+      dsack_ = SackBlock{seq, end};
+    }
+  }
   if (discard && rcv_.buffered() > 0) rcv_.consume(rcv_.buffered());
   // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: ACK at once for out-of-order data,
   // duplicates and gap fills; otherwise delay, but ACK every second full
@@ -81,6 +93,18 @@ std::uint16_t Receiver::syn_window() {
   const auto wnd = static_cast<std::uint16_t>(std::min(rcv_.window(), kMaxWindow));
   rcv_adv_ = rcv_.rcv_nxt() + wnd;
   return wnd;
+}
+
+std::size_t Receiver::sack_blocks(std::span<SackBlock> out, bool& dsack) {
+  std::size_t n = 0;
+  dsack = false;
+  if (dsack_ && !out.empty()) {
+    out[n++] = *dsack_;
+    dsack = true;
+    dsack_.reset();
+  }
+  n += rcv_.sack_blocks(out.subspan(n));
+  return n;
 }
 
 void Receiver::on_ack_sent() {

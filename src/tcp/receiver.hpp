@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "base/time.hpp"
 #include "tcp/reassembler.hpp"
@@ -41,6 +42,12 @@ class Receiver {
   // Text and FIN of an acceptable segment; schedules the ACK (at once or
   // delayed, above). `discard`: SHUT_RD — acknowledge, then drop the data.
   InsertResult on_text(Instant now, SeqNum seq, Bytes payload, bool fin, bool discard);
+
+  // SACK blocks for an outgoing ACK (RFC 2018 §4), at most out.size(): a
+  // D-SACK block first when the last segment repeated data (RFC 2883 §4),
+  // then the held ranges, the most recently changed first. The D-SACK is
+  // reported once.
+  std::size_t sack_blocks(std::span<SackBlock> out, bool& dsack);
 
   // The ACK fields of an outgoing segment (not a SYN).
   SeqNum ack_number() const { return rcv_.rcv_nxt(); }
@@ -75,6 +82,7 @@ class Receiver {
   std::optional<std::uint8_t> syn_wscale_;
   bool ack_now_ = false;            // an ACK must go out at the end of this event
   unsigned unacked_segments_ = 0;   // segments received since our last ACK
+  std::optional<SackBlock> dsack_;  // a duplicate to report (RFC 2883)
 };
 
 }  // namespace ws::tcp
