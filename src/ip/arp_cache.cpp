@@ -105,6 +105,13 @@ void ArpCache::poll(Instant now, PollResult& out) {
             [](const Failure& a, const Failure& b) { return a.ip < b.ip; });
 }
 
+bool ArpCache::any_pending(Ipv4Address ip, const std::function<bool(Bytes packet)>& match) const {
+  auto it = entries_.find(ip);
+  if (it == entries_.end() || it->second.mac) return false;
+  return std::any_of(it->second.pending.begin(), it->second.pending.end(),
+                     [&](const PacketRef& p) { return match(p->bytes()); });
+}
+
 Instant ArpCache::poll_at() const {
   if (resolving_ == 0) return Instant::never();
   Instant t = Instant::never();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -61,6 +62,9 @@ class ArpCache {
     std::vector<Failure> failed;          // gave up: report unreachable to their senders
   };
   void poll(Instant now, PollResult& out);
+  // Whether a packet waiting for `ip` to be resolved satisfies `match`
+  // (it sees the IPv4 packet, no link header). At most max_pending calls.
+  bool any_pending(Ipv4Address ip, const std::function<bool(Bytes packet)>& match) const;
   // Earliest retry deadline of an address being resolved (never if none).
   Instant poll_at() const;
 

@@ -148,6 +148,13 @@ class Host {
                                     std::optional<std::uint8_t> ttl = std::nullopt);
   // The source address this host would use towards dst.
   std::optional<Ipv4Address> source_address_for(Ipv4Address dst) const;
+  // Whether a datagram src → dst of `protocol` that satisfies `match` is
+  // still waiting in this host: in the ARP queue of dst's next hop, or in
+  // the transmit queue for the driver (host_queues.cpp). `match` sees the
+  // transport bytes of unfragmented datagrams and first fragments.
+  // Bounded: at most ArpConfig::max_pending + tx_queue_limit datagrams.
+  bool datagram_queued(Ipv4Address src, Ipv4Address dst, std::uint8_t protocol,
+                       const std::function<bool(Bytes payload)>& match) const;
 
   // --- ping client (ICMP echo, RFC 792) -----------------------------------
   Result<void, SendError> send_ping(Instant now, Ipv4Address dst, std::uint16_t ident,

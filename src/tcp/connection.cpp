@@ -227,7 +227,7 @@ void Connection::set_keepalive_params(Instant now, Duration idle, Duration inter
   X(retransmitted_bytes) X(rto_expiries) X(fast_retransmits) X(dup_acks) X(unacceptable_segments) \
   X(challenge_acks) X(zero_window_probes) X(window_updates) X(delayed_acks) X(keepalive_probes)   \
   X(out_of_order_segments) X(resets_received) X(paws_rejected) X(sack_blocks_sent) X(dsack_blocks_sent)        \
-  X(sack_blocks_received)
+  X(sack_blocks_received) X(retransmits_held_queued)
 
 ConnectionStats& ConnectionStats::operator+=(const ConnectionStats& o) {
 #define WS_ADD(name) name += o.name;
@@ -270,15 +270,21 @@ void Connection::on_timer(Instant now) {
 
 void Connection::on_retransmit_timeout(Instant now) {
   ++stats_.rto_expiries;
+  // Counts the expiry; Karn: no sample from a retransmitted segment, nor
+  // from one that sat in this host past a timeout (its time would not be
+  // the path's).
   const unsigned in_a_row = sender_.note_timeout();
   if (state_ == State::SynSent || state_ == State::SynReceived) {
     if (in_a_row > config_.syn_retries) {
       finish(SockError::TimedOut);
       return;
     }
+    // RFC 6298 §5.5–5.6 (and §5.7 once the handshake completes).
     sender_.backoff();
-    ++stats_.retransmitted_segments;
-    send_syn(now, state_ == State::SynReceived);
+    if (!held_in_host(sender_.iss())) {
+      ++stats_.retransmitted_segments;
+      send_syn(now, state_ == State::SynReceived);
+    }
     sender_.arm_retransmit(now);
     return;
   }
@@ -286,7 +292,31 @@ void Connection::on_retransmit_timeout(Instant now) {
     finish(SockError::TimedOut);
     return;
   }
+  if (held_in_host(sender_.una())) {
+    sender_.backoff();             // RFC 6298 §5.5
+    sender_.arm_retransmit(now);  // §5.6
+    return;
+  }
   sender_.on_data_timeout(now);
+}
+
+// RFC 6298 §5.4 resends "the earliest segment that has not been
+// acknowledged". That segment may not have left this host yet: it can wait
+// in the ARP queue while its next hop is resolved (up to seconds, RFC 1122
+// §2.3.2.2), or in the transmit queue for the driver. A copy queued now
+// would wait behind it and both would reach the wire together — a
+// duplicate, and nothing gained. Linux likewise declines to retransmit a
+// segment whose previous copy is still in a queue of the host, counts it
+// (TCPSpuriousRtxHostQueues), and lets the retransmission timer back off
+// as for any timeout. So does the caller: the expiry counts toward the
+// retry limits and §5.5–5.6 apply (RTO doubled, timer re-armed), but
+// nothing is sent, and neither the congestion response of RFC 5681 §3.1
+// nor go-back-N runs, since nothing was lost in the network. `first` is
+// the sequence number the retransmission would start at.
+bool Connection::held_in_host(SeqNum first) {
+  if (!in_host_ || !in_host_(first)) return false;
+  ++stats_.retransmits_held_queued;
+  return true;
 }
 
 void Connection::on_keepalive_timeout(Instant now) {

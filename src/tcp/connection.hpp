@@ -9,7 +9,9 @@
 // segments go out through the Emit callback, synchronously, with their
 // payload pointing into the send buffer (copy it before returning). The
 // owner (TcpLayer) routes them, keeps the 4-tuple demux, and calls
-// on_timer() at next_deadline().
+// on_timer() at next_deadline(). Before a retransmission the connection
+// asks its owner, through the InHost query, whether the segment it would
+// resend has left the host at all.
 //
 // The connection is the state machine that owns two halves: a Sender
 // (sender.hpp: send sequence space, retransmission, congestion control,
@@ -113,6 +115,9 @@ struct ConnectionStats {
   std::uint64_t sack_blocks_sent = 0;        // RFC 2018 blocks in our ACKs (D-SACK included)
   std::uint64_t dsack_blocks_sent = 0;       // RFC 2883: duplicates reported
   std::uint64_t sack_blocks_received = 0;    // blocks in the peer's ACKs
+  // Retransmission timeouts that sent nothing: the segment to resend was
+  // still waiting in this host (Connection::held_in_host).
+  std::uint64_t retransmits_held_queued = 0;
 
   ConnectionStats& operator+=(const ConnectionStats& o);
   // Name/value pairs in declaration order, for nstat-like printing.
@@ -130,6 +135,10 @@ class Connection final : private SegmentOut {
   using Emit = std::function<void(const TcpSegment&)>;
   // Called from the one place the state changes (STYLE.md §8), for traces.
   using StateHook = std::function<void(State from, State to)>;
+  // Whether a segment of this connection that occupies sequence number
+  // `seq` is still waiting inside the host (queued, not yet handed to the
+  // device). Without one, nothing is ever considered queued.
+  using InHost = std::function<bool(SeqNum seq)>;
 
   Connection(const ConnectionConfig& config, FourTuple tuple, SeqNum iss, Emit emit);
   ~Connection();
@@ -201,6 +210,7 @@ class Connection final : private SegmentOut {
   const ConnectionConfig& config() const { return config_; }
 
   void set_state_hook(StateHook hook) { state_hook_ = std::move(hook); }
+  void set_in_host_query(InHost query) { in_host_ = std::move(query); }
   void set_nodelay(Instant now, bool on);
   void set_keepalive(Instant now, bool on);
   void set_rcvbuf(std::size_t bytes);
@@ -215,6 +225,7 @@ class Connection final : private SegmentOut {
   void finish(std::optional<SockError> error);  // → CLOSED, timers off
   void restart_keepalive(Instant now);
   void on_retransmit_timeout(Instant now);
+  bool held_in_host(SeqNum first);
   void on_keepalive_timeout(Instant now);
 
   // input.cpp
@@ -245,6 +256,7 @@ class Connection final : private SegmentOut {
   FourTuple tuple_;
   Emit emit_;
   StateHook state_hook_;
+  InHost in_host_;
   State state_ = State::Closed;
   bool passive_ = false;
   bool orphaned_ = false;         // close() was called: nobody will read

@@ -73,6 +73,7 @@ TcpLayer::ConnId TcpLayer::create(Instant now, const tcp::ConnectionConfig& cfg,
   conn->set_state_hook([this, tuple](State a, State b) {
     if (state_hook_) state_hook_(tuple, a, b);
   });
+  conn->set_in_host_query([this, tuple](SeqNum seq) { return segment_in_host(tuple, seq); });
   conns_.emplace(id, Entry{std::move(conn), std::nullopt, std::nullopt});
   by_tuple_[key_of(tuple)] = id;
   ++port_refs_[tuple.local.port];
@@ -142,6 +143,21 @@ void TcpLayer::transmit(const FourTuple& tuple, const TcpSegment& seg) {
   // A failed send (no route, no buffers) is a lost segment: the
   // retransmission timer covers it.
   (void)host_.send_ipv4(now_, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_);
+}
+
+bool TcpLayer::segment_in_host(const FourTuple& tuple, SeqNum seq) const {
+  return host_.datagram_queued(tuple.local.ip, tuple.remote.ip, ipproto::kTcp, [&](Bytes payload) {
+    auto seg = TcpView::check(payload);
+    if (!seg || seg->src_port() != tuple.local.port || seg->dst_port() != tuple.remote.port) {
+      return false;
+    }
+    // The sequence space it occupies: its data, plus one for SYN and for
+    // FIN (RFC 9293 §3.4). A pure ACK, RST or probe occupies none.
+    const TcpFlags f = seg->flags();
+    const auto len = static_cast<std::uint32_t>(seg->payload().size() + (f.syn() ? 1 : 0) +
+                                                (f.fin() ? 1 : 0));
+    return static_cast<std::uint32_t>(seq - seg->seq()) < len;
+  });
 }
 
 void TcpLayer::send_reset_for(Instant now, Ipv4Address remote, Ipv4Address local, const TcpSegment& seg) {

@@ -166,6 +166,9 @@ class TcpLayer {
   void on_listen(Instant now, SocketId listener_id, const tcp::FourTuple& tuple, const TcpSegment& seg);
   void send_reset_for(Instant now, Ipv4Address src, Ipv4Address dst, const TcpSegment& seg);
   void transmit(const tcp::FourTuple& tuple, const TcpSegment& seg);
+  // A connection's InHost query: whether a segment of `tuple` occupying
+  // `seq` is still queued in the host (Connection::held_in_host).
+  bool segment_in_host(const tcp::FourTuple& tuple, SeqNum seq) const;
   ConnId create(Instant now, const tcp::ConnectionConfig& cfg, const tcp::FourTuple& tuple);
   // After anything happened to a connection: timers, queues, cleanup, and
   // (for network events and timers) the socket's readiness listener. A
