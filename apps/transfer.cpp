@@ -180,6 +180,12 @@ TransferResult run_transfer(const TransferConfig& cfg, const std::function<void(
   simulation.link_at(*client, 0)->set_config(cfg.link);
   if (cfg.capture != nullptr) simulation.add_capture(*client, 0, *cfg.capture);
   if (cfg.server_capture != nullptr) simulation.add_capture(*server, 0, *cfg.server_capture);
+  for (sim::HostNode* h : {client, server}) {
+    tcp::ConnectionConfig& d = h->stack().tcp().defaults();
+    if (cfg.sack) d.sack = *cfg.sack;
+    if (cfg.timestamps) d.timestamps = *cfg.timestamps;
+    if (cfg.cc) d.cc = *cfg.cc;
+  }
   app::SimLoop loop(simulation);
   loop.serve(*client);
   loop.serve(*server);
@@ -212,6 +218,8 @@ TransferResult run_transfer(const TransferConfig& cfg, const std::function<void(
   const auto totals_s = server->stack().tcp().connection_totals();
   r.retransmitted_segments = totals_c.retransmitted_segments + totals_s.retransmitted_segments;
   r.rto_expiries = totals_c.rto_expiries + totals_s.rto_expiries;
+  r.client_stats = totals_c;
+  r.server_stats = totals_s;
   const bool streams_ok = (!r.up || r.up->complete()) && (!r.down || r.down->complete());
   r.ok = streams_ok && !r.client_error && !r.server_error;
   if (!r.ok) {

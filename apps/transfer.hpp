@@ -12,6 +12,8 @@
 #include "link/pcap.hpp"
 #include "sim/link.hpp"
 #include "socket/error.hpp"
+#include "tcp/cc_factory.hpp"
+#include "tcp/connection.hpp"
 
 namespace ws::apps {
 
@@ -31,6 +33,10 @@ struct TransferConfig {
   Duration time_limit = Duration::seconds(24 * 3600);  // virtual; never a hang
   PcapWriter* capture = nullptr;         // the client's interface, both directions
   PcapWriter* server_capture = nullptr;  // the server's (replaying a case)
+  // TCP options of both ends; nullopt: the stacks' defaults.
+  std::optional<bool> sack;
+  std::optional<bool> timestamps;
+  std::optional<tcp::CcKind> cc;
 };
 
 struct StreamResult {
@@ -47,6 +53,8 @@ struct TransferResult {
   Duration virtual_time;
   std::uint64_t retransmitted_segments = 0;
   std::uint64_t rto_expiries = 0;
+  tcp::ConnectionStats client_stats;  // every counter of each end's connections
+  tcp::ConnectionStats server_stats;
   std::optional<StreamResult> up;    // client → server
   std::optional<StreamResult> down;  // server → client
   std::optional<SockError> client_error;

@@ -113,6 +113,9 @@ struct SimTransferOptions {
   std::string pcap_path;
   bool across_router = false;
   bool json = false;
+  std::string cc = "reno";  // with SACK: reno | cubic
+  bool no_sack = false;
+  bool no_timestamps = false;
 };
 int run_sim_transfer(const SimTransferOptions& opts);
 

@@ -215,6 +215,9 @@ int main(int argc, char** argv) {
   xfer_cmd->add_flag("--across-router", xfer.across_router, "Two subnets joined by a router");
   xfer_cmd->add_option("--pcap", xfer.pcap_path, "Capture the client's interface to FILE");
   xfer_cmd->add_flag("--json", xfer.json, "Print one JSON object instead of text");
+  xfer_cmd->add_option("--cc", xfer.cc, "Congestion control with SACK: reno or cubic")->capture_default_str();
+  xfer_cmd->add_flag("--no-sack", xfer.no_sack, "Do not offer SACK (RFC 2018): NewReno recovery");
+  xfer_cmd->add_flag("--no-timestamps", xfer.no_timestamps, "Do not offer timestamps (RFC 7323)");
 
   ws::cli::SimMultiflowOptions mf;
   auto* mf_cmd = sim_cmd->add_subcommand(

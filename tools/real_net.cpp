@@ -85,6 +85,10 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
   // RFC 7323 window scaling on the real wire: Linux's windows are far
   // larger than 64 KiB, and ours may be (SO_RCVBUF 212992 → shift 2).
   h->stack_->tcp().defaults().window_scale = true;
+  // SACK (RFC 2018) and timestamps (RFC 7323): what Linux offers in every
+  // SYN; loss recovery by RFC 6675 with PRR, RTT from the echoes, PAWS.
+  h->stack_->tcp().defaults().sack = true;
+  h->stack_->tcp().defaults().timestamps = true;
   h->loop_ = std::make_unique<runtime::RealtimeLoop>();
   if (o.loss > 0) h->loss_.emplace(o.loss, o.seed);
   Host& host = h->stack_->host();

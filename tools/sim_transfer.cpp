@@ -45,6 +45,14 @@ int run_sim_transfer(const SimTransferOptions& o) {
   cfg.link.jitter = Duration::micros(static_cast<std::int64_t>(o.jitter_ms * 1000));
   cfg.link.rate_bps = static_cast<std::uint64_t>(o.rate_mbit * 1e6);
   cfg.link.mtu = o.mtu;
+  const auto cc = tcp::parse_cc(o.cc);
+  if (!cc) {
+    fmt::print(stderr, "wirestack sim transfer: --cc {}: unknown (reno | cubic)\n", o.cc);
+    return 2;
+  }
+  cfg.cc = *cc;
+  cfg.sack = !o.no_sack;
+  cfg.timestamps = !o.no_timestamps;
   std::optional<PcapWriter> pcap;
   if (!o.pcap_path.empty()) {
     auto w = PcapWriter::open(o.pcap_path);
@@ -79,6 +87,19 @@ int run_sim_transfer(const SimTransferOptions& o) {
         R"("goodput_bytes_per_second": {:.1f}, "retransmitted_segments": {}, "rto_expiries": {}, )",
         r.ok ? "true" : "false", r.reason, o.bytes, o.direction, r.virtual_time.as_seconds(), r.goodput(),
         r.retransmitted_segments, r.rto_expiries);
+    const tcp::ConnectionStats& a = r.client_stats;
+    const tcp::ConnectionStats& b = r.server_stats;
+    fmt::print(
+        R"("cc": "{}", "sack": {}, "timestamps": {}, "retransmissions_by_cause": {{"rto": {}, "sack": {}, "fast": {}}}, )"
+        R"("recoveries": {}, "sack_blocks_sent": {}, "sack_blocks_received": {}, "dsack_blocks_sent": {}, )"
+        R"("dsack_blocks_received": {}, "paws_rejected": {}, )",
+        o.cc, o.no_sack ? "false" : "true", o.no_timestamps ? "false" : "true", a.rto_retransmits + b.rto_retransmits,
+        a.sack_retransmits + b.sack_retransmits,
+        (a.retransmitted_segments + b.retransmitted_segments) -
+            (a.rto_retransmits + b.rto_retransmits + a.sack_retransmits + b.sack_retransmits),
+        a.fast_retransmits + b.fast_retransmits, a.sack_blocks_sent + b.sack_blocks_sent,
+        a.sack_blocks_received + b.sack_blocks_received, a.dsack_blocks_sent + b.dsack_blocks_sent,
+        a.dsack_blocks_received + b.dsack_blocks_received, a.paws_rejected + b.paws_rejected);
     if (cfg.direction == apps::TransferDirection::Both) {
       fmt::print(R"("sent_sha256": {{"up": "{}", "down": "{}"}}, "received_sha256": {{"up": "{}", "down": "{}"}}, )",
                  r.up->sent_sha256, r.down->sent_sha256, r.up->received_sha256, r.down->received_sha256);

@@ -227,7 +227,8 @@ void Connection::set_keepalive_params(Instant now, Duration idle, Duration inter
   X(retransmitted_bytes) X(rto_expiries) X(fast_retransmits) X(dup_acks) X(unacceptable_segments) \
   X(challenge_acks) X(zero_window_probes) X(window_updates) X(delayed_acks) X(keepalive_probes)   \
   X(out_of_order_segments) X(resets_received) X(paws_rejected) X(sack_blocks_sent) X(dsack_blocks_sent)        \
-  X(sack_blocks_received) X(retransmits_held_queued)
+  X(sack_blocks_received) X(retransmits_held_queued) X(dsack_blocks_received) X(sack_recoveries)               \
+  X(sack_retransmits) X(rto_retransmits)
 
 ConnectionStats& ConnectionStats::operator+=(const ConnectionStats& o) {
 #define WS_ADD(name) name += o.name;

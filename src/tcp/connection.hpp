@@ -37,6 +37,7 @@
 #include "base/time.hpp"
 #include "socket/address.hpp"
 #include "socket/error.hpp"
+#include "tcp/cc_factory.hpp"
 #include "tcp/receiver.hpp"
 #include "tcp/rtt.hpp"
 #include "tcp/sender.hpp"
@@ -90,6 +91,9 @@ struct ConnectionConfig {
   // RFC 7323 §3: offer the Timestamps option (and accept a peer's); used
   // for RTT measurement (§4) and PAWS (§5) once both SYNs carried it.
   bool timestamps = false;
+  // The congestion controller when SACK is in use (RFC 6675 recovery with
+  // PRR); without SACK the sender runs NewReno (RFC 6582) whatever this says.
+  CcKind cc = CcKind::Reno;
 };
 
 // What happened to a connection, for the socket layer and for tests.
@@ -115,6 +119,10 @@ struct ConnectionStats {
   std::uint64_t sack_blocks_sent = 0;        // RFC 2018 blocks in our ACKs (D-SACK included)
   std::uint64_t dsack_blocks_sent = 0;       // RFC 2883: duplicates reported
   std::uint64_t sack_blocks_received = 0;    // blocks in the peer's ACKs
+  std::uint64_t dsack_blocks_received = 0;   // of which D-SACKs (RFC 2883 §4)
+  std::uint64_t sack_recoveries = 0;         // RFC 6675 loss recoveries entered
+  std::uint64_t sack_retransmits = 0;        // segments resent in SACK recovery (holes the scoreboard lost)
+  std::uint64_t rto_retransmits = 0;         // segments resent after a timeout
   // Retransmission timeouts that sent nothing: the segment to resend was
   // still waiting in this host (Connection::held_in_host).
   std::uint64_t retransmits_held_queued = 0;

@@ -23,7 +23,8 @@ void Connection::take_peer_options(const TcpSegment& syn) {
     ts_on_ = true;
     ts_recent_ = syn.options.timestamps->tsval;
   }
-  sender_.on_peer_syn(syn, peer_shift);
+  sender_.on_peer_syn(syn, peer_shift, ts_on_);
+  if (sack_on_) sender_.enable_sack(config_.cc);
 }
 
 void Connection::on_segment(Instant now, const TcpSegment& seg) {
@@ -53,6 +54,7 @@ void Connection::on_segment(Instant now, const TcpSegment& seg) {
     // RFC 5961 §3.2: an RST outside the window is dropped silently;
     // anything else gets an ACK showing what we expect.
     if (!seg.flags.rst()) {
+      if (sack_on_) receiver_.report_old_duplicate(seg.seq, seg.payload.size());
       send_ack(now);
       // A retransmitted FIN in TIME-WAIT restarts the 2·MSL wait (seed 001
       // §4.4.3) — the peer's FIN itself, ending at RCV.NXT (as Linux checks);
@@ -192,7 +194,13 @@ bool Connection::process_ack(Instant now, const TcpSegment& seg) {
     set_state(sender_.buffer().fin_queued() ? State::FinWait1 : State::Established);
     restart_keepalive(now);
   }
-  switch (sender_.on_ack(now, seg)) {
+  // RFC 7323 §4.1: an ACK of new data echoing our timestamp times the path.
+  std::optional<Duration> ts_rtt;
+  if (ts_on_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0 && ack.after(sender_.una())) {
+    const std::uint32_t elapsed = ts_val(now) - seg.options.timestamps->tsecr;
+    if (elapsed < (1u << 31)) ts_rtt = Duration::millis(elapsed);
+  }
+  switch (sender_.on_ack(now, seg, ts_rtt)) {
     case AckVerdict::Accepted: break;
     case AckVerdict::Unsent: send_ack(now); return false;
     case AckVerdict::TooOld: send_challenge_ack(now); return false;

@@ -19,7 +19,14 @@ void Connection::emit(Instant now, TcpSegment& seg) {
     // gap (3 fit beside timestamps, 4 without).
     if (sack_on_ && seg.ack && !seg.flags.syn()) {
       bool dsack = false;
-      const std::size_t room = seg.options.timestamps ? 3 : TcpOptions::kMaxSackBlocks;
+      std::size_t room = seg.options.timestamps ? 3 : TcpOptions::kMaxSackBlocks;
+      if (!seg.payload.empty()) {
+        // Options beyond the timestamps' 12 bytes would push a full
+        // segment past the MSS (RFC 6691 §2): only what fits.
+        const std::size_t spare = sender_.mss() + (ts_on_ ? 12u : 0u) - std::min<std::size_t>(
+            seg.payload.size() + (ts_on_ ? 12u : 0u), sender_.mss() + (ts_on_ ? 12u : 0u));
+        room = spare >= 12 ? std::min(room, (spare - 4) / 8) : 0;
+      }
       seg.options.sack_count = static_cast<std::uint8_t>(
           receiver_.sack_blocks(std::span(seg.options.sack_blocks.data(), room), dsack));
       stats_.sack_blocks_sent += seg.options.sack_count;

@@ -95,6 +95,11 @@ std::uint16_t Receiver::syn_window() {
   return wnd;
 }
 
+void Receiver::report_old_duplicate(SeqNum seq, std::size_t len) {
+  const SeqNum end = seq + static_cast<std::uint32_t>(len);
+  if (len > 0 && !end.after(rcv_.rcv_nxt())) dsack_ = SackBlock{seq, end};
+}
+
 std::size_t Receiver::sack_blocks(std::span<SackBlock> out, bool& dsack) {
   std::size_t n = 0;
   dsack = false;

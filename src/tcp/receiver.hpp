@@ -49,6 +49,10 @@ class Receiver {
   // reported once.
   std::size_t sack_blocks(std::span<SackBlock> out, bool& dsack);
 
+  // A segment that failed the acceptability test because all of it lies
+  // before RCV.NXT: a duplicate for the next ACK's D-SACK (RFC 2883 §4.1).
+  void report_old_duplicate(SeqNum seq, std::size_t len);
+
   // The ACK fields of an outgoing segment (not a SYN).
   SeqNum ack_number() const { return rcv_.rcv_nxt(); }
   std::uint16_t window_to_advertise();

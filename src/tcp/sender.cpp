@@ -43,11 +43,15 @@ void Sender::on_syn_sent(Instant now) {
   if (retransmits_ == 0) rtt_probe_ = std::make_pair(iss_ + 1, now);
 }
 
-void Sender::on_peer_syn(const TcpSegment& syn, std::optional<std::uint8_t> peer_wscale) {
+void Sender::on_peer_syn(const TcpSegment& syn, std::optional<std::uint8_t> peer_wscale, bool timestamps) {
   // RFC 9293 §3.7.1: without an MSS option the peer's MSS is 536
-  // (RFC 1122 §4.2.2.6); segments never exceed min(ours, theirs).
+  // (RFC 1122 §4.2.2.6); segments never exceed min(ours, theirs), less
+  // the timestamp option every segment carries (RFC 6691 §2).
   const std::uint16_t peer_mss = syn.options.mss.value_or(536);
-  snd_mss_ = static_cast<std::uint16_t>(std::max<std::uint16_t>(1, std::min(config_.mss, peer_mss)));
+  const std::uint16_t overhead = timestamps ? 12 : 0;
+  const std::uint16_t mss = std::min(config_.mss, peer_mss);
+  snd_mss_ = static_cast<std::uint16_t>(std::max<int>(1, mss - overhead));
+  timestamps_ = timestamps;
   cc_ = make_controller(snd_mss_, config_.iw10);
   // RFC 7323 §2.3: a shift above 14 is used as 14.
   if (peer_wscale) snd_wscale_ = std::min<std::uint8_t>(*peer_wscale, 14);
@@ -78,15 +82,20 @@ void Sender::on_handshake_ack(const TcpSegment& seg) {
 
 // --- acknowledgments (RFC 9293 §3.10.7.4 "fifth") ----------------------------------------
 
-AckVerdict Sender::on_ack(Instant now, const TcpSegment& seg) {
+AckVerdict Sender::on_ack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_rtt) {
   const SeqNum ack = *seg.ack;
   const SeqNum una = snd_.una();
   // It acknowledges something not yet sent (RFC 5961 §5.2 / §3.10.7.4).
   if (ack.after(snd_max_)) return AckVerdict::Unsent;
   // Too old to be a duplicate of anything in flight (RFC 5961 §5.2).
   if (ack.before(una - max_snd_wnd_)) return AckVerdict::TooOld;
+  if (sack_) {
+    on_ack_sack(now, seg, ts_rtt);
+    update_window(seg);
+    return AckVerdict::Accepted;
+  }
   if (ack.after(una)) {
-    on_new_ack(now, ack);
+    on_new_ack(now, ack, ts_rtt);
   } else if (ack == una && seg.payload.empty() && !seg.flags.fin() && scaled(seg.window) == snd_wnd_ &&
              flight_size() > 0) {
     on_duplicate_ack(now);  // RFC 5681 §2's definition of a duplicate ACK
@@ -110,7 +119,7 @@ void Sender::update_window(const TcpSegment& seg) {
   }
 }
 
-void Sender::on_new_ack(Instant now, SeqNum ack) {
+void Sender::on_new_ack(Instant now, SeqNum ack, std::optional<Duration> ts_rtt) {
   const auto acked = static_cast<std::uint32_t>(ack - snd_.una());
   snd_.ack(ack);
   if (snd_nxt_.before(ack)) snd_nxt_ = ack;
@@ -119,7 +128,9 @@ void Sender::on_new_ack(Instant now, SeqNum ack) {
   persist_backoff_ = 0;
   std::optional<Duration> sample;
   if (rtt_probe_ && ack.after_eq(rtt_probe_->first)) {
-    sample = now - rtt_probe_->second;
+    // One sample per round trip; with timestamps its value is the echo's
+    // (RFC 7323 §4), valid even when the segment was retransmitted.
+    sample = ts_rtt.value_or(now - rtt_probe_->second);
     (void)rtt_.on_sample(*sample, false);
     rtt_probe_.reset();
   }
@@ -159,7 +170,7 @@ void Sender::on_duplicate_ack(Instant now) {
     recover_ = snd_max_ - 1;
     cc_->on_fast_retransmit(LossEvent{now, flight_size()});
     ++stats_.fast_retransmits;
-    rtt_probe_.reset();
+    if (!timestamps_) rtt_probe_.reset();
     retransmit_first(now);
     arm_retransmit(now);
   } else if (dup_acks_ > threshold && cc_->in_recovery()) {
@@ -176,6 +187,10 @@ unsigned Sender::note_timeout() {
 }
 
 void Sender::on_data_timeout(Instant now) {
+  if (sack_) {
+    on_data_timeout_sack(now);
+    return;
+  }
   // RFC 6298 §5.5–5.6 and RFC 5681 §3.1: back off, shrink to the loss
   // window, and resend from the first unacknowledged byte (go-back-N: the
   // rest follows as ACKs reopen the window).
@@ -185,6 +200,7 @@ void Sender::on_data_timeout(Instant now) {
   rtt_.backoff();
   snd_nxt_ = snd_.una();
   retransmit_first(now);
+  ++stats_.rto_retransmits;
   arm_retransmit(now);
 }
 
@@ -196,8 +212,8 @@ void Sender::on_persist_timeout(Instant now) {
     // was too small (output()): this is its override timeout (RFC 9293
     // §3.8.6.2.1, RFC 1122 §4.2.3.4), without which a window reopened by
     // less than that would never be used. Send what the window allows.
-    const std::uint32_t in_flight = flight_size();
-    const std::uint32_t wnd = std::min(snd_wnd_, cc_->cwnd());
+    const std::uint32_t in_flight = pipe();
+    const std::uint32_t wnd = std::min(snd_wnd_, cwnd());
     if (wnd <= in_flight) return;
     const std::size_t len = std::min<std::size_t>({unsent, snd_mss_, wnd - in_flight});
     if (send_segment(now, snd_nxt_, len, false, false)) snd_nxt_ = snd_nxt_ + static_cast<std::uint32_t>(len);
@@ -266,6 +282,10 @@ void Sender::retransmit_first(Instant now) {
 }
 
 void Sender::output(Instant now) {
+  if (sack_) {
+    output_sack(now);
+    return;
+  }
   for (;;) {
     const SeqNum una = snd_.una();
     const std::uint32_t in_flight = static_cast<std::uint32_t>(snd_nxt_ - una);
@@ -308,6 +328,7 @@ void Sender::output(Instant now) {
     // below SND.MAX is a retransmission (counted so, and never timed: Karn).
     const bool again = snd_nxt_.before(snd_max_);
     if (!send_segment(now, snd_nxt_, len, fin, again)) break;
+    if (again) ++stats_.rto_retransmits;
     snd_nxt_ = snd_nxt_ + static_cast<std::uint32_t>(len) + (fin ? 1 : 0);
     if (fin) break;
   }

@@ -21,7 +21,10 @@
 #include <utility>
 
 #include "base/time.hpp"
+#include "tcp/cc.hpp"
+#include "tcp/cc_factory.hpp"
 #include "tcp/congestion.hpp"
+#include "tcp/scoreboard.hpp"
 #include "tcp/rtt.hpp"
 #include "tcp/send_buffer.hpp"
 #include "tcp/timers.hpp"
@@ -62,15 +65,27 @@ class Sender {
   void on_syn_sent(Instant now);
   // The peer's SYN: its MSS option (RFC 9293 §3.7.1; 536 without one), its
   // window scale when both SYNs carry one (RFC 7323 §2.2), its window.
-  void on_peer_syn(const TcpSegment& syn, std::optional<std::uint8_t> peer_wscale);
+  // With timestamps on (`timestamps`), every segment carries 12 option
+  // bytes the MSS does not cover: segments carry that much less data
+  // (RFC 6691 §2, RFC 7323 §3.2).
+  void on_peer_syn(const TcpSegment& syn, std::optional<std::uint8_t> peer_wscale, bool timestamps = false);
   // Our SYN was acknowledged: its RTT sample, or RFC 6298 (5.7) after a
   // timeout; the retransmission timer stops.
   void on_syn_acked(Instant now);
   // The ACK completing a passive open also sets the window (§3.10.7.4).
   void on_handshake_ack(const TcpSegment& seg);
 
+  // RFC 2018: both SYNs carried SACK-permitted. Loss recovery from now on
+  // is RFC 6675's, driven by the scoreboard, with Proportional Rate
+  // Reduction (RFC 6937) and a controller of `kind` (cc.hpp); without SACK
+  // it stays NewReno's (RFC 6582) with the Reno controller.
+  void enable_sack(CcKind kind);
+  bool sack() const { return sack_; }
+
   // --- events ---
-  AckVerdict on_ack(Instant now, const TcpSegment& seg);
+  // `ts_rtt`: an RTT measured from the segment's timestamp echo (RFC 7323
+  // §4), when timestamps are on and it acknowledges new data.
+  AckVerdict on_ack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_rtt = std::nullopt);
   // The retransmission timer expired: one more in a row; returns how many.
   unsigned note_timeout();
   // After note_timeout(), for data: RFC 6298 §5.5–5.6 and RFC 5681 §3.1.
@@ -95,7 +110,12 @@ class Sender {
   std::uint32_t window() const { return snd_wnd_; }
   std::uint8_t wscale() const { return snd_wscale_; }
   std::uint16_t mss() const { return snd_mss_; }
-  std::uint32_t cwnd() const { return cc_->cwnd(); }
+  std::uint32_t cwnd() const { return sack_ ? scc_->cwnd() : cc_->cwnd(); }
+  std::uint32_t ssthresh() const { return sack_ ? scc_->ssthresh() : cc_->ssthresh(); }
+  bool in_recovery() const { return sack_ ? recovery_.has_value() : cc_->in_recovery(); }
+  // RFC 6675 "pipe": the sender's estimate of the bytes in the network.
+  std::uint32_t pipe() const;
+  const SackScoreboard& scoreboard() const { return sb_; }
   const RttEstimator& rtt() const { return rtt_; }
   std::uint32_t flight_size() const { return static_cast<std::uint32_t>(snd_nxt_ - snd_.una()); }
 
@@ -103,11 +123,22 @@ class Sender {
   static std::unique_ptr<CongestionController> make_controller(std::uint16_t smss, bool iw10);
   // A window field of the peer's (not in a SYN) in bytes: SEG.WND << SND.WIND.SHIFT.
   std::uint32_t scaled(std::uint16_t window) const { return std::uint32_t{window} << snd_wscale_; }
-  void on_new_ack(Instant now, SeqNum ack);
+  void on_new_ack(Instant now, SeqNum ack, std::optional<Duration> ts_rtt);
   void on_duplicate_ack(Instant now);
   void update_window(const TcpSegment& seg);
   bool send_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bool retransmission);
   void retransmit_first(Instant now);
+  // The SACK path (sender_sack.cpp).
+  void on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Duration> rtt);
+  void take_sack_blocks(const TcpSegment& seg, std::uint32_t& newly_sacked);
+  bool hole_lost(SeqNum at) const;
+  void enter_recovery(Instant now);
+  void prr_on_ack(std::uint32_t delivered);
+  void on_data_timeout_sack(Instant now);
+  void output_sack(Instant now);
+  // RFC 6675 NextSeg() rule (1): the first lost hole not yet retransmitted.
+  std::optional<SackScoreboard::Hole> next_lost(std::uint32_t max_len) const;
+  bool send_retransmission(Instant now, SeqNum seq, std::uint32_t len);
 
   const ConnectionConfig& config_;
   TimerSet& timers_;
@@ -130,8 +161,27 @@ class Sender {
   unsigned retransmits_ = 0;       // consecutive RTO expiries (SYN or data)
   unsigned dup_acks_ = 0;
   SeqNum recover_;                 // RFC 6582 recovery point
-  std::optional<std::pair<SeqNum, Instant>> rtt_probe_;  // one timed segment (Karn)
+  std::optional<std::pair<SeqNum, Instant>> rtt_probe_;  // one timed segment per RTT (Karn)
+  bool timestamps_ = false;  // RTT from timestamp echoes: retransmissions do not spoil a sample
   unsigned persist_backoff_ = 0;
+
+  // SACK-based recovery (RFC 6675, RFC 6937).
+  struct Recovery {
+    SeqNum point;                    // RecoveryPoint: HighData at entry
+    std::uint64_t prr_delivered = 0;
+    std::uint64_t prr_out = 0;
+    std::uint32_t recover_fs = 0;    // RecoverFS: flight at entry
+  };
+  bool sack_ = false;
+  std::unique_ptr<CongestionControl> scc_;
+  SackScoreboard sb_;
+  std::optional<Recovery> recovery_;
+  std::int64_t prr_allow_ = 0;           // bytes PRR lets out now
+  SeqNum high_rxt_;                      // HighRxt: one past the last byte retransmitted
+  std::optional<SeqNum> rto_lost_end_;   // after an RTO: all un-SACKed data below it is lost
+  Duration min_rtt_;
+  std::uint64_t round_ = 0;              // round trips (RFC 9406 §4.2)
+  SeqNum round_end_;
 };
 
 }  // namespace ws::tcp
