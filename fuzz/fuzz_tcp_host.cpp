@@ -38,9 +38,12 @@ struct World {
   std::vector<SocketId> accepted;
   std::vector<std::uint8_t> frame;
 
-  World() : stack(config()) {
+  explicit World(tcp::CcKind cc) : stack(config()) {
     stack.host().logger().set_level(LogLevel::Off);
     stack.tcp().defaults().window_scale = true;
+    stack.tcp().defaults().sack = true;
+    stack.tcp().defaults().timestamps = true;
+    stack.tcp().defaults().cc = cc;
     stack.host().add_interface({"eth0", kServerMac, 1500});
     stack.host().add_address(now, 0, Ipv4Cidr(kServer, 24));
     // Teach the server the peer's MAC so its replies leave at once.
@@ -65,7 +68,9 @@ struct World {
   // Sends one segment from the peer; returns the server's last reply, if any.
   std::optional<TcpSegment> send(std::uint16_t port, std::uint8_t flags, SeqNum seq, std::optional<SeqNum> ack,
                                  std::uint16_t window, Bytes payload, std::vector<std::uint8_t>& reply_storage,
-                                 std::optional<std::uint8_t> wscale = std::nullopt) {
+                                 std::optional<std::uint8_t> wscale = std::nullopt, bool sack_ok = false,
+                                 std::optional<TcpTimestamps> ts = std::nullopt,
+                                 std::optional<SackBlock> block = std::nullopt) {
     TcpSegment s;
     s.src_port = port;
     s.dst_port = 80;
@@ -78,6 +83,12 @@ struct World {
     if (s.flags.syn()) {
       s.options.mss = 1000;
       s.options.window_scale = wscale;
+      s.options.sack_permitted = sack_ok;
+    }
+    s.options.timestamps = ts;
+    if (block && !s.flags.syn()) {
+      s.options.sack_blocks[0] = *block;
+      s.options.sack_count = 1;
     }
     s.payload = payload;
     Ipv4Header ip;
@@ -140,25 +151,36 @@ struct Peer {
   std::uint16_t port;
   SeqNum snd;  // the peer's next sequence number
   SeqNum rcv;  // the peer's view of the server's next sequence number
+  bool ts = false;          // the peer offered timestamps (RFC 7323)
+  bool sack = false;        // the peer offered SACK (RFC 2018)
+  std::uint32_t tsval = 1;  // the peer's timestamp clock
 };
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  World w;
+  // Every congestion controller: the input's first byte picks one.
+  World w(size > 0 && (data[0] & 1) != 0 ? tcp::CcKind::Cubic : tcp::CcKind::Reno);
   std::vector<std::uint8_t> reply;
   std::vector<Peer> peers;
-  // Four established connections...
+  // Four established connections, offering SACK and timestamps in every
+  // combination...
   for (std::uint16_t i = 0; i < 4; ++i) {
     Peer p{static_cast<std::uint16_t>(40000 + i), SeqNum(0xfffffff0u - 1000u * i), SeqNum(0)};
+    p.sack = i == 0 || i == 1;
+    p.ts = i == 0 || i == 2;
     const std::optional<std::uint8_t> shift =
         i == 0 ? std::optional<std::uint8_t>(7) : i == 2 ? std::optional<std::uint8_t>(14) : std::nullopt;
-    auto synack = w.send(p.port, TcpFlags::kSyn, p.snd, std::nullopt, 8192, {}, reply, shift);
+    const auto ts = p.ts ? std::optional(TcpTimestamps{p.tsval, 0}) : std::nullopt;
+    auto synack = w.send(p.port, TcpFlags::kSyn, p.snd, std::nullopt, 8192, {}, reply, shift, p.sack, ts);
     WS_FUZZ_CHECK(synack && synack->ack);  // the setup is deterministic: it must work
     WS_FUZZ_CHECK(synack->options.window_scale.has_value() == shift.has_value());  // answered only to an offer
+    WS_FUZZ_CHECK(synack->options.sack_permitted == p.sack);
+    WS_FUZZ_CHECK(synack->options.timestamps.has_value() == p.ts);
     p.snd = p.snd + 1;
     p.rcv = synack->seq + 1;
-    (void)w.send(p.port, TcpFlags::kAck, p.snd, p.rcv, 8192, {}, reply);
+    const auto echo = p.ts ? std::optional(TcpTimestamps{++p.tsval, synack->options.timestamps->tsval}) : std::nullopt;
+    (void)w.send(p.port, TcpFlags::kAck, p.snd, p.rcv, 8192, {}, reply, std::nullopt, false, echo);
     peers.push_back(p);
   }
   while (auto a = w.stack.accept(w.listener)) w.accepted.push_back(a->socket);
@@ -197,7 +219,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const SeqNum seq = p.snd + static_cast<std::uint32_t>((seq_off & 0x100000) != 0 ? seq_off : seq_off % 5000);
     const SeqNum ack = p.rcv + static_cast<std::uint32_t>((ack_off & 0x100000) != 0 ? ack_off : ack_off % 5000);
     const bool with_ack = (flags & TcpFlags::kAck) != 0;
-    auto out = w.send(p.port, flags, seq, with_ack ? std::optional(ack) : std::nullopt, window, payload, reply);
+    // Timestamps mostly moving forward, sometimes back (PAWS); a SACK
+    // block near the server's window when URG is set.
+    std::optional<TcpTimestamps> ts;
+    if (p.ts) {
+      p.tsval = (advance & 0x80) != 0 ? p.tsval - (advance & 0x7f) : p.tsval + advance;
+      ts = TcpTimestamps{p.tsval, load_be32(r + 2) ^ load_be32(r + 6)};
+    }
+    std::optional<SackBlock> block;
+    if ((flags & TcpFlags::kUrg) != 0) {
+      const SeqNum left = p.rcv + static_cast<std::uint32_t>(ack_off % 3000);
+      block = SackBlock{left, left + static_cast<std::uint32_t>(window % 3000)};
+    }
+    auto out = w.send(p.port, flags, seq, with_ack ? std::optional(ack) : std::nullopt, window, payload, reply,
+                      std::nullopt, false, ts, block);
     if (out && out->ack) p.rcv = out->seq;  // follow the server
     if (seq == p.snd && !payload.empty()) p.snd = p.snd + static_cast<std::uint32_t>(len);
     w.now += Duration::millis(advance) * (advance > 200 ? 500 : 1);
