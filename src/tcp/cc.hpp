@@ -21,6 +21,7 @@
 // Time comes in with each call; nothing here reads a clock.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -46,6 +47,15 @@ struct AckSample {
   // one SRTT ahead on the cubic curve, W_cubic(t + RTT).
   Duration srtt;
 };
+
+// Slow start's growth for one ACK (RFC 5681 §3.1, RFC 3465 §2.2): the
+// bytes delivered, at most L·SMSS (L = 2, and 1 after a timeout); none
+// while application-limited (RFC 7661 §4.3: such data does not validate a
+// larger window).
+inline std::uint32_t slow_start_increase(const AckSample& ack, std::uint32_t l, std::uint32_t smss) {
+  if (ack.app_limited) return 0;
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(ack.delivered, std::uint64_t{l} * smss));
+}
 
 class CongestionControl {
  public:

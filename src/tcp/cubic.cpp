@@ -62,11 +62,8 @@ void Cubic::on_ack(const AckSample& ack) {
 void Cubic::slow_start(const AckSample& ack) {
   // RFC 9438 §4.10: CUBIC MUST use a slow start below ssthresh; here RFC
   // 5681's with RFC 3465 byte counting, L = 1 after a timeout.
-  const std::uint32_t l = after_rto_ ? 1 : config_.abc_limit;
-  std::uint32_t increase = static_cast<std::uint32_t>(
-      std::min<std::uint64_t>(ack.delivered, std::uint64_t{l} * config_.smss));
   // RFC 9438 §5.8: no growth while application-limited (RFC 7661 §4.3).
-  if (ack.app_limited) increase = 0;
+  const std::uint32_t increase = slow_start_increase(ack, after_rto_ ? 1 : config_.abc_limit, config_.smss);
 
   const HyStart::Step step = hystart_.on_ack(ack, increase);
   if (step.enter_congestion_avoidance) {

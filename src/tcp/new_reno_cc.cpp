@@ -39,12 +39,8 @@ void NewRenoCc::on_ack(const AckSample& ack) {
 
 void NewRenoCc::slow_start(const AckSample& ack) {
   // RFC 3465 §2.2 (RFC 5681 §3.1 eq. (2) is L = 1): cwnd += min(N, L·SMSS).
-  const std::uint32_t l = after_rto_ ? 1 : config_.abc_limit;
-  std::uint32_t increase = static_cast<std::uint32_t>(
-      std::min<std::uint64_t>(ack.delivered, std::uint64_t{l} * config_.smss));
-  // RFC 7661 §4.3: data sent while application-limited does not validate a
-  // larger window: no growth. HyStart++ still takes the RTT sample.
-  if (ack.app_limited) increase = 0;
+  // HyStart++ takes the RTT sample even when the increase is 0.
+  const std::uint32_t increase = slow_start_increase(ack, after_rto_ ? 1 : config_.abc_limit, config_.smss);
 
   const HyStart::Step step = hystart_.on_ack(ack, increase);
   if (step.enter_congestion_avoidance) {
