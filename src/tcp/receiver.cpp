@@ -61,7 +61,13 @@ InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin,
   // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: ACK at once for out-of-order data,
   // duplicates and gap fills; otherwise delay, but ACK every second full
   // segment (RFC 1122 §4.2.3.2), and never later than the timeout.
-  if (r.out_of_order || r.in_order == 0 || had_gap || r.fin_reached) {
+  // And at once when the window left to the sender is under one segment:
+  // it cannot send again until this ACK opens the window, so delaying it
+  // would stall the connection for the whole delayed-ACK timeout (a Nagle-
+  // held sender and a delaying receiver waiting on each other).
+  const std::int32_t left = rcv_adv_ - rcv_.rcv_nxt();
+  const bool window_closing = r.in_order > 0 && left < static_cast<std::int32_t>(mss_);
+  if (r.out_of_order || r.in_order == 0 || had_gap || r.fin_reached || window_closing) {
     ack_now_ = true;
   } else if (++unacked_segments_ >= 2) {
     ack_now_ = true;
