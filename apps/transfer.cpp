@@ -86,7 +86,10 @@ struct Run {
   void configure(app::Socket& s) const {
     (void)s.set_rcvbuf(static_cast<int>(cfg.buffer));
     (void)s.set_sndbuf(static_cast<int>(cfg.buffer));
-    (void)s.setsockopt(SockOpt::KeepAlive, 1);
+    // Not when neither side may give up (user timeout 0): a receiver whose
+    // sender is in a long RTO backoff would end the connection itself.
+    const bool never_give_up = cfg.user_timeout && *cfg.user_timeout == Duration{};
+    (void)s.setsockopt(SockOpt::KeepAlive, never_give_up ? 0 : 1);
     (void)s.setsockopt(SockOpt::KeepIdle, 60);
     (void)s.setsockopt(SockOpt::KeepIntvl, 10);
     (void)s.setsockopt(SockOpt::KeepCnt, 6);
@@ -185,6 +188,10 @@ TransferResult run_transfer(const TransferConfig& cfg, const std::function<void(
     if (cfg.sack) d.sack = *cfg.sack;
     if (cfg.timestamps) d.timestamps = *cfg.timestamps;
     if (cfg.cc) d.cc = *cfg.cc;
+    if (cfg.user_timeout) {
+      d.user_timeout = *cfg.user_timeout;
+      if (*cfg.user_timeout == Duration{}) d.max_retransmits = 0;  // never give up
+    }
   }
   app::SimLoop loop(simulation);
   loop.serve(*client);

@@ -37,6 +37,8 @@ struct TransferConfig {
   std::optional<bool> sack;
   std::optional<bool> timestamps;
   std::optional<tcp::CcKind> cc;
+  // TCP_USER_TIMEOUT of both ends (RFC 5482); zero: never give up.
+  std::optional<Duration> user_timeout;
 };
 
 struct StreamResult {

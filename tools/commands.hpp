@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,7 @@ struct SimTransferOptions {
   std::string cc = "reno";  // with SACK: reno | cubic
   bool no_sack = false;
   bool no_timestamps = false;
+  std::optional<double> user_timeout_s;  // TCP_USER_TIMEOUT in s; 0: never give up
 };
 int run_sim_transfer(const SimTransferOptions& opts);
 

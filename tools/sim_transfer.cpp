@@ -51,6 +51,13 @@ int run_sim_transfer(const SimTransferOptions& o) {
     return 2;
   }
   cfg.cc = *cc;
+  if (o.user_timeout_s) {
+    if (*o.user_timeout_s < 0 || *o.user_timeout_s > 86400) {
+      fmt::print(stderr, "wirestack sim transfer: --user-timeout must be 0 (never give up) to 86400 seconds\n");
+      return 2;
+    }
+    cfg.user_timeout = Duration::micros(static_cast<std::int64_t>(*o.user_timeout_s * 1e6));
+  }
   cfg.sack = !o.no_sack;
   cfg.timestamps = !o.no_timestamps;
   std::optional<PcapWriter> pcap;

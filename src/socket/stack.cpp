@@ -200,6 +200,18 @@ SockResult<void> Stack::set_option(Instant now, SocketId s, SockOpt opt, int val
       if (value < 88 || value > 65495) return sock_error(SockError::Invalid);  // Linux's bounds
       tcp_->set_max_segment(s, static_cast<std::uint16_t>(value));
       return {};
+    case SockOpt::UserTimeout:
+      if (udp) return sock_error(SockError::OpNotSupported);
+      if (value < 0) return sock_error(SockError::Invalid);
+      tcp_->set_user_timeout(s, Duration::millis(value));
+      return {};
+    case SockOpt::Congestion:
+      if (udp) return sock_error(SockError::OpNotSupported);
+      if (value != static_cast<int>(tcp::CcKind::Reno) && value != static_cast<int>(tcp::CcKind::Cubic)) {
+        return sock_error(SockError::Invalid);
+      }
+      tcp_->set_congestion(s, static_cast<tcp::CcKind>(value));
+      return {};
     case SockOpt::KeepIdle:
     case SockOpt::KeepIntvl:
     case SockOpt::KeepCnt: {
@@ -244,6 +256,12 @@ SockResult<int> Stack::get_option(SocketId s, SockOpt opt) const {
       if (c) return static_cast<int>(c->effective_mss());
       return static_cast<int>(tcp_->socket_config(s).mss_clamp != 0 ? tcp_->socket_config(s).mss_clamp : 536);
     }
+    case SockOpt::UserTimeout:
+      if (udp) return sock_error(SockError::OpNotSupported);
+      return static_cast<int>(tcp_->socket_config(s).user_timeout.total_millis());
+    case SockOpt::Congestion:
+      if (udp) return sock_error(SockError::OpNotSupported);
+      return static_cast<int>(tcp_->socket_config(s).cc);
     case SockOpt::KeepIdle:
     case SockOpt::KeepIntvl:
     case SockOpt::KeepCnt: {

@@ -289,7 +289,12 @@ void Connection::on_retransmit_timeout(Instant now) {
     sender_.arm_retransmit(now);
     return;
   }
-  if (in_a_row > config_.max_retransmits) {
+  // RFC 5482 §3: with a user timeout, how long the data has waited
+  // decides; otherwise the count of retransmissions in a row (0: never).
+  const bool give_up = config_.user_timeout > Duration{}
+                           ? now - sender_.waiting_since() >= config_.user_timeout
+                           : config_.max_retransmits != 0 && in_a_row > config_.max_retransmits;
+  if (give_up) {
     finish(SockError::TimedOut);
     return;
   }

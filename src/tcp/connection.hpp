@@ -69,7 +69,11 @@ struct ConnectionConfig {
   std::size_t sndbuf = 212992;         // SO_SNDBUF
   RttConfig rtt;                       // min/initial/max RTO
   unsigned syn_retries = 6;            // SYN (or SYN-ACK) retransmissions before ETIMEDOUT (Linux: 6)
-  unsigned max_retransmits = 15;       // data retransmissions in a row before ETIMEDOUT (Linux tcp_retries2)
+  unsigned max_retransmits = 15;       // data retransmissions in a row before ETIMEDOUT (Linux tcp_retries2); 0: never give up
+  // TCP_USER_TIMEOUT (RFC 5482 §3): give up when sent data has stayed
+  // unacknowledged this long, instead of counting retransmissions. Zero:
+  // not set (max_retransmits decides).
+  Duration user_timeout;
   Duration msl = Duration::seconds(30);             // TIME-WAIT lasts 2·MSL (Linux: 60 s in all)
   Duration fin_wait2_timeout = Duration::seconds(60);  // for connections the application closed
   Duration delayed_ack = Duration::millis(40);      // RFC 1122 §4.2.3.2: < 0.5 s (Linux: 40 ms)
@@ -225,6 +229,7 @@ class Connection final : private SegmentOut {
   // TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT.
   void set_keepalive_params(Instant now, Duration idle, Duration interval, unsigned probes);
   void set_sndbuf(std::size_t bytes) { sender_.buffer().set_capacity(bytes); }
+  void set_user_timeout(Duration d) { config_.user_timeout = d; }
 
  private:
   // connection.cpp

@@ -122,6 +122,7 @@ void Sender::update_window(const TcpSegment& seg) {
 void Sender::on_new_ack(Instant now, SeqNum ack, std::optional<Duration> ts_rtt) {
   const auto acked = static_cast<std::uint32_t>(ack - snd_.una());
   snd_.ack(ack);
+  progress_at_ = now;
   if (snd_nxt_.before(ack)) snd_nxt_ = ack;
   dup_acks_ = 0;
   retransmits_ = 0;
@@ -262,6 +263,7 @@ bool Sender::send_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bo
     // Time one segment per round trip; never a retransmitted one (Karn).
     if (!rtt_probe_ && len > 0) rtt_probe_ = std::make_pair(seq + static_cast<std::uint32_t>(len), now);
   }
+  if (snd_max_ == snd_.una()) progress_at_ = now;  // nothing was outstanding
   out_.transmit(now, seg, true);
   const SeqNum end = seq + static_cast<std::uint32_t>(len) + (fin ? 1 : 0);
   if (snd_max_.before(end)) snd_max_ = end;

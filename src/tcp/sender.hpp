@@ -107,6 +107,9 @@ class Sender {
   SeqNum una() const { return snd_.una(); }
   SeqNum nxt() const { return snd_nxt_; }
   SeqNum max() const { return snd_max_; }
+  // Since when the oldest unacknowledged data has waited: its first
+  // sending, or the last ACK of new data (RFC 5482 §3's "unacknowledged").
+  Instant waiting_since() const { return progress_at_; }
   std::uint32_t window() const { return snd_wnd_; }
   std::uint8_t wscale() const { return snd_wscale_; }
   std::uint16_t mss() const { return snd_mss_; }
@@ -164,6 +167,7 @@ class Sender {
   std::optional<std::pair<SeqNum, Instant>> rtt_probe_;  // one timed segment per RTT (Karn)
   bool timestamps_ = false;  // RTT from timestamp echoes: retransmissions do not spoil a sample
   unsigned persist_backoff_ = 0;
+  Instant progress_at_;
 
   // SACK-based recovery (RFC 6675, RFC 6937).
   struct Recovery {

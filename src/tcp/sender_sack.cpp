@@ -84,6 +84,7 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
   if (ack.after(una)) {
     acked = static_cast<std::uint32_t>(ack - una);
     snd_.ack(ack);
+    progress_at_ = now;
     if (snd_nxt_.before(ack)) snd_nxt_ = ack;
     sb_.advance(snd_.una());
     if (high_rxt_.before(snd_.una())) high_rxt_ = snd_.una();

@@ -99,6 +99,13 @@ class TcpLayer {
   void set_linger(SocketId id, std::optional<int> seconds) { sock(id).linger = seconds; }
   // TCP_MAXSEG: the MSS announced by connections made after the call.
   void set_max_segment(SocketId id, std::uint16_t mss) { sock(id).config.mss_clamp = mss; }
+  // TCP_USER_TIMEOUT (RFC 5482): also for the socket's live connection.
+  void set_user_timeout(SocketId id, Duration d) {
+    sock(id).config.user_timeout = d;
+    if (tcp::Connection* c = conn_of(sock(id))) c->set_user_timeout(d);
+  }
+  // TCP_CONGESTION: the controller of connections made after the call.
+  void set_congestion(SocketId id, tcp::CcKind kind) { sock(id).config.cc = kind; }
   std::optional<int> linger(SocketId id) const { return sock(id).linger; }
   // The options a socket's connection is (or will be) created with.
   const tcp::ConnectionConfig& socket_config(SocketId id) const { return sock(id).config; }
