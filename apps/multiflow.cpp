@@ -29,9 +29,10 @@ MacAddress mac(std::uint8_t role, std::size_t index) {
   return MacAddress({0x02, 0x00, role, 0x00, static_cast<std::uint8_t>(index >> 8), static_cast<std::uint8_t>(index)});
 }
 
-// A host whose TCP scales its windows (RFC 7323), as a real one does.
+// A host whose TCP scales its windows (RFC 7323) and uses SACK (RFC
+// 2018) and timestamps, as a real one does, with controller `cc`.
 sim::HostNode& add_host(sim::Simulation& s, const std::string& name, std::size_t sockets, std::size_t arp_entries,
-                        bool forwarding) {
+                        bool forwarding, tcp::CcKind cc) {
   StackConfig sc;
   sc.host.name = name;
   sc.host.seed = s.rng().next_u64();  // each host its own stream, all from the one seed
@@ -40,7 +41,11 @@ sim::HostNode& add_host(sim::Simulation& s, const std::string& name, std::size_t
   sc.max_sockets = sockets;
   sc.max_connections = std::max<std::size_t>(sc.max_connections, sockets * 2);
   auto& h = s.add_node<sim::HostNode>(std::move(sc));
-  h.stack().tcp().defaults().window_scale = true;
+  tcp::ConnectionConfig& d = h.stack().tcp().defaults();
+  d.window_scale = true;
+  d.sack = true;
+  d.timestamps = true;
+  d.cc = cc;
   return h;
 }
 
@@ -59,11 +64,11 @@ Network build(sim::Simulation& s, const MultiflowConfig& c) {
   swc.table_limit = c.flows + 16;  // every station stays learned
   auto& sw = s.add_node<sim::Switch>(swc);
   sim::TopologyBuilder t(s);
-  n.router = &add_host(s, "router", 16, c.flows + 16, true);
-  n.server = &add_host(s, "server", c.flows + 16, 16, false);
+  n.router = &add_host(s, "router", 16, c.flows + 16, true, c.cc);
+  n.server = &add_host(s, "server", c.flows + 16, 16, false, c.cc);
   t.attach(*n.router, sw, Ipv4Cidr(kRouterLeft, 16), {}, mac(2, 0));
   for (std::size_t i = 0; i < c.flows; ++i) {
-    sim::HostNode& h = add_host(s, fmt::format("client{}", i), 16, 16, false);
+    sim::HostNode& h = add_host(s, fmt::format("client{}", i), 16, 16, false, c.cc);
     t.attach(h, sw, Ipv4Cidr(Ipv4Address(kClientBase.to_u32() + static_cast<std::uint32_t>(i)), 16), {}, mac(1, i));
     h.host().set_default_gateway(kRouterLeft, 0);
     n.clients.push_back(&h);

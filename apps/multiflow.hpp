@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "tcp/cc_factory.hpp"
 
 namespace ws::apps {
 
@@ -33,6 +34,8 @@ struct MultiflowConfig {
   std::uint64_t seed = 1;
   // SO_SNDBUF and SO_RCVBUF of every socket; 0 picks default_buffer().
   std::size_t buffer = 0;
+  // Every host's TCP: SACK and timestamps on, this controller (cc.hpp).
+  tcp::CcKind cc = tcp::CcKind::Reno;
 };
 
 // The bounds validate() enforces.

@@ -16,15 +16,9 @@ namespace {
 
 constexpr const char* kName = "wirestack sim multiflow";
 
-// The congestion controls a socket could ask for. The stack has one (RFC
-// 5681 Reno) and no per-socket choice yet, so only that one runs.
+// The congestion controls the hosts can run (with SACK, tcp/cc_factory.hpp).
 std::optional<std::string> check_cc(const std::string& cc) {
-  if (cc == "reno") return std::nullopt;
-  if (cc == "cubic") {
-    return fmt::format("--cc {}: not available yet (the stack runs Reno for every connection and has no "
-                       "per-socket congestion-control option)",
-                       cc);
-  }
+  if (tcp::parse_cc(cc)) return std::nullopt;
   return fmt::format("--cc {}: unknown (reno | cubic)", cc);
 }
 
@@ -98,6 +92,7 @@ int run_sim_multiflow(const SimMultiflowOptions& o) {
     return 2;
   }
   apps::MultiflowConfig c;
+  c.cc = *tcp::parse_cc(o.cc);
   if (auto e = convert(o, c)) {
     fmt::print(stderr, "{}: {}\n", kName, *e);
     return 2;
