@@ -118,6 +118,7 @@ struct SimTransferOptions {
   bool no_sack = false;
   bool no_timestamps = false;
   std::optional<double> user_timeout_s;  // TCP_USER_TIMEOUT in s; 0: never give up
+  double time_limit_s = 86400;           // virtual seconds before the run is called unfinished
 };
 int run_sim_transfer(const SimTransferOptions& opts);
 

@@ -218,6 +218,9 @@ int main(int argc, char** argv) {
   xfer_cmd->add_option("--cc", xfer.cc, "Congestion control with SACK: reno or cubic")->capture_default_str();
   xfer_cmd->add_flag("--no-sack", xfer.no_sack, "Do not offer SACK (RFC 2018): NewReno recovery");
   xfer_cmd->add_flag("--no-timestamps", xfer.no_timestamps, "Do not offer timestamps (RFC 7323)");
+  xfer_cmd->add_option("--time-limit", xfer.time_limit_s,
+                       "Virtual seconds after which an unfinished transfer fails (1 to 31536000)")
+      ->capture_default_str();
   xfer_cmd->add_option("--user-timeout", xfer.user_timeout_s,
                        "TCP_USER_TIMEOUT (RFC 5482): give up when data stays unacknowledged S seconds; "
                        "0: never give up (default: 15 retransmissions in a row)");

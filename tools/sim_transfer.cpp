@@ -8,6 +8,7 @@
 
 #include "apps/transfer.hpp"
 #include "commands.hpp"
+#include "tcp/tcp_layer.hpp"
 
 namespace ws::cli {
 
@@ -23,10 +24,10 @@ std::string stream_json(const apps::StreamResult& s) {
 int run_sim_transfer(const SimTransferOptions& o) {
   if (o.bytes == 0 || o.loss < 0 || o.loss >= 1 || o.reorder < 0 || o.reorder > 1 || o.duplicate < 0 ||
       o.duplicate > 1 || o.corrupt < 0 || o.corrupt > 1 || o.delay_ms < 0 || o.jitter_ms < 0 || o.mtu < 576 ||
-      o.mtu > 1500 || o.buffer < 1024) {
+      o.mtu > 1500 || o.buffer < TcpLayer::kMinBuffer) {
     fmt::print(stderr,
                "wirestack sim transfer: invalid option (bytes > 0; 0 <= loss < 1; other rates in [0, 1]; "
-               "delay, jitter >= 0; 576 <= mtu <= 1500; buffer >= 1024)\n");
+               "delay, jitter >= 0; 576 <= mtu <= 1500; buffer >= 128)\n");
     return 2;
   }
   apps::TransferConfig cfg;
@@ -58,6 +59,11 @@ int run_sim_transfer(const SimTransferOptions& o) {
     }
     cfg.user_timeout = Duration::micros(static_cast<std::int64_t>(*o.user_timeout_s * 1e6));
   }
+  if (!(o.time_limit_s >= 1 && o.time_limit_s <= 31536000)) {
+    fmt::print(stderr, "wirestack sim transfer: --time-limit must be 1 to 31536000 seconds\n");
+    return 2;
+  }
+  cfg.time_limit = Duration::seconds(static_cast<std::int64_t>(o.time_limit_s));
   cfg.sack = !o.no_sack;
   cfg.timestamps = !o.no_timestamps;
   std::optional<PcapWriter> pcap;

@@ -489,13 +489,13 @@ SockResult<void> TcpLayer::shutdown(Instant now, SocketId id, bool read, bool wr
 
 void TcpLayer::set_rcvbuf(SocketId id, std::size_t bytes) {
   Socket& s = sock(id);
-  s.config.rcvbuf = std::clamp<std::size_t>(bytes, 256, limits_.max_buffer);
+  s.config.rcvbuf = std::clamp<std::size_t>(bytes, kMinBuffer, limits_.max_buffer);
   if (Connection* c = conn_of(s)) c->set_rcvbuf(s.config.rcvbuf);
 }
 
 void TcpLayer::set_sndbuf(SocketId id, std::size_t bytes) {
   Socket& s = sock(id);
-  s.config.sndbuf = std::clamp<std::size_t>(bytes, 256, limits_.max_buffer);
+  s.config.sndbuf = std::clamp<std::size_t>(bytes, kMinBuffer, limits_.max_buffer);
   if (Connection* c = conn_of(s)) c->set_sndbuf(s.config.sndbuf);
 }
 

@@ -55,6 +55,9 @@ class TcpLayer {
   static constexpr std::uint16_t kEphemeralFirst = 49152;
   static constexpr std::uint16_t kEphemeralLast = 65535;
   static constexpr int kMaxBacklog = 4096;
+  // SO_SNDBUF and SO_RCVBUF below this are raised to it (Linux's floor is
+  // larger; 128 bytes still holds a segment, and flow control works).
+  static constexpr std::size_t kMinBuffer = 128;
 
   struct Limits {
     std::size_t default_rcvbuf;
