@@ -142,7 +142,7 @@ function show(i) {
 }
 function play() {
   if (timer) { clearInterval(timer); timer = null; $('play').textContent = '▶ play'; return; }
-  $('play').textContent = '❚❚ pause';
+  $('play').textContent = '■ pause';
   timer = setInterval(() => { if (cur >= steps.length - 1) play(); else show(cur + 1); }, 700);
 }
 $('first').onclick = () => show(0);
@@ -185,7 +185,7 @@ std::string render_page(const Conversation& c) {
 <style>{1}</style></head>
 <body>
 <header><h1>{0}</h1><p>{2}. Step with the buttons or the arrow keys, play with the space bar; click any arrow, state or call in the diagram to go to it.</p></header>
-<div id="bar"><span><button id="first" title="first step">⏮</button> <button id="prev" title="step back (←)">◀ back</button> <button id="next" title="step forward (→)">forward ▶</button> <button id="last" title="last step">⏭</button> <button id="play">▶ play</button></span>
+<div id="bar"><span><button id="first" title="first step">« first</button> <button id="prev" title="step back (←)">◀ back</button> <button id="next" title="step forward (→)">forward ▶</button> <button id="last" title="last step">last »</button> <button id="play">▶ play</button></span>
 <span id="pos"></span>{3}<div class="side">phase<br><b id="phase"></b></div></div>
 <div id="now"></div>
 <div id="main"><div id="diagram">{4}</div><div id="details"><p>Step onto a segment, or click one, to see its fields layer by layer and its bytes.</p></div></div>
