@@ -1,4 +1,4 @@
-// Byte helpers: explicit big-endian loads and stores (STYLE.md §2 — never
+// Byte helpers: explicit big-endian loads and stores (docs/principles.md "Explicit byte order" — never
 // cast packed structs over packet memory).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Leveled logging without hidden global state (STYLE.md §10): each Host or
+// Leveled logging without hidden global state (docs/principles.md "Logging without hidden state"): each Host or
 // driver owns a Logger; several stacks in one process log independently.
 #pragma once
 

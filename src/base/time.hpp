@@ -1,4 +1,4 @@
-// Instant and Duration: time as a value (DESIGN.md "Time is a value").
+// Instant and Duration: time as a value (docs/principles.md "Time is a value").
 // Nothing here reads a clock; drivers (simulator, real-time loop) create
 // Instants from their own clocks and pass them in.
 #pragma once

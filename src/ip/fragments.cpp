@@ -108,7 +108,7 @@ std::optional<std::vector<std::uint8_t>> Reassembler::add(Instant now, const Ipv
   }
 
   if (it == pending_.end()) {
-    // DESIGN.md "bounded everything": refuse rather than evict, so a flood
+    // docs/principles.md "Bounded everything": refuse rather than evict, so a flood
     // of bogus first fragments cannot push out datagrams already underway.
     if (pending_.size() >= config_.max_datagrams ||
         memory_used_ + payload.size() > config_.memory_limit) {

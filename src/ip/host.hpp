@@ -1,4 +1,4 @@
-// Host: one instance of the stack (DESIGN.md "Sans-I/O core"). It owns its
+// Host: one instance of the stack (docs/principles.md "Sans-I/O core"). It owns its
 // interfaces, routing table, ARP cache, reassembly buffers, ICMP state and
 // timers, and is driven from outside only:
 //

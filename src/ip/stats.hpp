@@ -1,5 +1,5 @@
 // Per-host counters: every frame or datagram the host drops is counted
-// under its reason (DESIGN.md "Bounded everything").
+// under its reason (docs/principles.md "Bounded everything").
 #pragma once
 
 #include <array>

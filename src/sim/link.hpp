@@ -62,7 +62,7 @@ struct LinkConfig {
   // The largest Ethernet payload; the largest frame is mtu + 14 (no FCS).
   std::size_t mtu = 1500;
   // Frames propagating at once (after serialization, before arrival). A
-  // pipe is a queue too, and every queue is bounded (DESIGN.md).
+  // pipe is a queue too, and every queue is bounded (docs/principles.md "Bounded everything").
   std::size_t in_flight_limit = 1 << 16;
 
   // Convenience: a cable with only a fixed delay.

@@ -1,4 +1,4 @@
-// The deterministic network simulator (DESIGN.md "Time is a value"): a
+// The deterministic network simulator (docs/principles.md "Time is a value"): a
 // virtual clock and one event queue; the whole network runs on the
 // caller's thread and the clock jumps from one event to the next, so an
 // hour of keepalives takes milliseconds and a seed replays a run byte for

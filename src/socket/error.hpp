@@ -1,4 +1,4 @@
-// Socket errors as values (STYLE.md §12). Each maps to the errno name a
+// Socket errors as values (docs/principles.md "Errors as values"). Each maps to the errno name a
 // BSD program would see, with the message strerror(3) would print.
 #pragma once
 

@@ -4,7 +4,7 @@
 //
 // Storage is allocated on first use and grows geometrically up to the limit,
 // so an idle socket with a 208 KiB buffer costs nothing and a busy one stops
-// allocating once it has reached its working size (DESIGN.md "Fast by
+// allocating once it has reached its working size (docs/principles.md "Fast by
 // construction": no allocation per packet in the steady state). It never
 // shrinks by itself; set_limit() gives memory back when the limit drops.
 #pragma once

@@ -145,7 +145,7 @@ struct FourTuple {
 class Connection final : private SegmentOut {
  public:
   using Emit = std::function<void(const TcpSegment&)>;
-  // Called from the one place the state changes (STYLE.md §8), for traces.
+  // Called from the one place the state changes (docs/principles.md "One place for state changes"), for traces.
   using StateHook = std::function<void(State from, State to)>;
   // Whether a segment of this connection that occupies sequence number
   // `seq` is still waiting inside the host (queued, not yet handed to the

@@ -43,7 +43,7 @@ struct InsertResult {
   bool fin_reached = false;   // RCV.NXT passed the FIN with this segment
 };
 
-// Every byte or segment not stored, by reason (DESIGN.md "Bounded
+// Every byte or segment not stored, by reason (docs/principles.md "Bounded
 // everything": what is dropped is counted).
 struct ReassemblerStats {
   std::uint64_t duplicate_bytes = 0;      // before RCV.NXT, or already held

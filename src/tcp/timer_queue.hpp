@@ -1,6 +1,5 @@
 // TimerQueue: one per host, it finds the earliest deadline among many
-// connections without scanning them (DESIGN.md "a timer structure that does
-// not walk every connection per tick"; STYLE.md §6).
+// connections without scanning them (docs/principles.md "Timers as data").
 //
 // Each id (a connection) has at most one deadline — its TimerSet's
 // next_deadline(). A binary min-heap holds (deadline, stamp, id) entries

@@ -1,4 +1,4 @@
-// TimerSet: a connection's timers as data (STYLE.md §6, after smoltcp's
+// TimerSet: a connection's timers as data (docs/principles.md "Timers as data", after smoltcp's
 // `enum Timer`): one deadline per kind, Instant::never() when unarmed.
 // Arming is storing a value; nothing runs by itself. The connection asks
 // next_deadline() to tell its host when to poll it (the host's TimerQueue

@@ -1,6 +1,6 @@
 // TCP sequence numbers: 32-bit values compared modulo 2^32 (RFC 9293
 // §3.4). There is deliberately no operator<: use before()/after() or
-// in_window(), which are correct across the wrap (STYLE.md §4).
+// in_window(), which are correct across the wrap (docs/principles.md "Sequence arithmetic").
 #pragma once
 
 #include <cstdint>

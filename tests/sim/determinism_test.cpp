@@ -1,4 +1,4 @@
-// Determinism (DESIGN.md "Time is a value"): the same seed replays a faulty
+// Determinism (docs/principles.md "Time is a value"): the same seed replays a faulty
 // network byte for byte — compared as in-memory pcap files — and another
 // seed gives a different run.
 #include <gtest/gtest.h>

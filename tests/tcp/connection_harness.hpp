@@ -1,4 +1,4 @@
-// Packet-level harness for one Connection (STYLE.md §11): put it in a
+// Packet-level harness for one Connection (docs/principles.md "Packet-level tests"): put it in a
 // state, inject exact segments, assert the exact replies. Time only moves
 // when a test says so. On failure, every segment exchanged is printed.
 #pragma once
@@ -65,8 +65,8 @@ struct Seg {
   operator const TcpSegment&() const { return s; }  // NOLINT: implicit by design
 };
 
-// What a sent segment must be, field by field (CS144's ExpectMessage, STYLE.md
-// §11). Everything is compared exactly: flags, SEQ, ACK (absent unless
+// What a sent segment must be, field by field (docs/principles.md
+// "Packet-level tests"). Everything is compared exactly: flags, SEQ, ACK (absent unless
 // given), window, payload length (0 unless given) and the MSS option
 // (absent unless given).
 //   EXPECT_SEG(one(), Want(kA).seq(1001).ack(8001).win(65535));
