@@ -100,19 +100,21 @@ int run_sim_transfer(const SimTransferOptions& o) {
         R"("goodput_bytes_per_second": {:.1f}, "retransmitted_segments": {}, "rto_expiries": {}, )",
         r.ok ? "true" : "false", r.reason, o.bytes, o.direction, r.virtual_time.as_seconds(), r.goodput(),
         r.retransmitted_segments, r.rto_expiries);
-    const tcp::ConnectionStats& a = r.client_stats;
-    const tcp::ConnectionStats& b = r.server_stats;
+    tcp::ConnectionStats t = r.client_stats;
+    t += r.server_stats;
+    // Every retransmission has one cause: a timeout, RACK (RFC 8985 §6), a
+    // tail loss probe (§7), or — without SACK — NewReno's fast retransmit.
+    const std::uint64_t fast = t.retransmitted_segments - (t.rto_retransmits + t.rack_retransmits + t.tlp_retransmits);
     fmt::print(
-        R"("cc": "{}", "sack": {}, "timestamps": {}, "retransmissions_by_cause": {{"rto": {}, "sack": {}, "fast": {}}}, )"
-        R"("recoveries": {}, "sack_blocks_sent": {}, "sack_blocks_received": {}, "dsack_blocks_sent": {}, )"
+        R"("cc": "{}", "sack": {}, "timestamps": {}, )"
+        R"("retransmissions_by_cause": {{"rto": {}, "rack": {}, "tlp": {}, "fast": {}}}, "tlp_recoveries": {}, )"
+        R"("recoveries": {}, "spurious_rtos": {}, "spurious_recoveries": {}, "undos": {}, )"
+        R"("sack_blocks_sent": {}, "sack_blocks_received": {}, "dsack_blocks_sent": {}, )"
         R"("dsack_blocks_received": {}, "paws_rejected": {}, )",
-        o.cc, o.no_sack ? "false" : "true", o.no_timestamps ? "false" : "true", a.rto_retransmits + b.rto_retransmits,
-        a.sack_retransmits + b.sack_retransmits,
-        (a.retransmitted_segments + b.retransmitted_segments) -
-            (a.rto_retransmits + b.rto_retransmits + a.sack_retransmits + b.sack_retransmits),
-        a.fast_retransmits + b.fast_retransmits, a.sack_blocks_sent + b.sack_blocks_sent,
-        a.sack_blocks_received + b.sack_blocks_received, a.dsack_blocks_sent + b.dsack_blocks_sent,
-        a.dsack_blocks_received + b.dsack_blocks_received, a.paws_rejected + b.paws_rejected);
+        o.cc, o.no_sack ? "false" : "true", o.no_timestamps ? "false" : "true", t.rto_retransmits,
+        t.rack_retransmits, t.tlp_retransmits, fast, t.tlp_recoveries, t.fast_retransmits, t.spurious_rtos,
+        t.spurious_recoveries, t.cc_undos, t.sack_blocks_sent, t.sack_blocks_received, t.dsack_blocks_sent,
+        t.dsack_blocks_received, t.paws_rejected);
     if (cfg.direction == apps::TransferDirection::Both) {
       fmt::print(R"("sent_sha256": {{"up": "{}", "down": "{}"}}, "received_sha256": {{"up": "{}", "down": "{}"}}, )",
                  r.up->sent_sha256, r.down->sent_sha256, r.up->received_sha256, r.down->received_sha256);

@@ -228,7 +228,8 @@ void Connection::set_keepalive_params(Instant now, Duration idle, Duration inter
   X(challenge_acks) X(zero_window_probes) X(window_updates) X(delayed_acks) X(keepalive_probes)   \
   X(out_of_order_segments) X(resets_received) X(paws_rejected) X(sack_blocks_sent) X(dsack_blocks_sent)        \
   X(sack_blocks_received) X(retransmits_held_queued) X(dsack_blocks_received) X(sack_recoveries)               \
-  X(sack_retransmits) X(rto_retransmits)
+  X(rack_retransmits) X(rto_retransmits) X(tlp_probes) X(tlp_retransmits) X(tlp_recoveries) X(spurious_rtos)                    \
+  X(spurious_recoveries) X(cc_undos)
 
 ConnectionStats& ConnectionStats::operator+=(const ConnectionStats& o) {
 #define WS_ADD(name) name += o.name;
@@ -259,6 +260,8 @@ void Connection::on_timer(Instant now) {
     switch (*kind) {
       case TimerKind::kRetransmit: on_retransmit_timeout(now); break;
       case TimerKind::kPersist: sender_.on_persist_timeout(now); break;
+      case TimerKind::kReorder: sender_.on_reorder_timeout(now); break;
+      case TimerKind::kLossProbe: sender_.on_probe_timeout(now); break;
       case TimerKind::kDelayedAck:
         ++stats_.delayed_acks;
         send_ack(now);

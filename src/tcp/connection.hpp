@@ -125,8 +125,14 @@ struct ConnectionStats {
   std::uint64_t sack_blocks_received = 0;    // blocks in the peer's ACKs
   std::uint64_t dsack_blocks_received = 0;   // of which D-SACKs (RFC 2883 §4)
   std::uint64_t sack_recoveries = 0;         // RFC 6675 loss recoveries entered
-  std::uint64_t sack_retransmits = 0;        // segments resent in SACK recovery (holes the scoreboard lost)
+  std::uint64_t rack_retransmits = 0;        // segments RACK deemed lost (RFC 8985 §6), resent
   std::uint64_t rto_retransmits = 0;         // segments resent after a timeout
+  std::uint64_t tlp_probes = 0;              // RFC 8985 §7: tail loss probes sent (new data or resent)
+  std::uint64_t tlp_retransmits = 0;         // of which resent the last segment
+  std::uint64_t tlp_recoveries = 0;          // RFC 8985 §7.4: a probe repaired a loss (window reduced)
+  std::uint64_t spurious_rtos = 0;           // timeouts found spurious (F-RTO RFC 5682, Eifel RFC 3522)
+  std::uint64_t spurious_recoveries = 0;     // fast recoveries found spurious (Eifel, D-SACK RFC 3708)
+  std::uint64_t cc_undos = 0;                // reductions undone (RFC 4015 §3.2)
   // Retransmission timeouts that sent nothing: the segment to resend was
   // still waiting in this host (Connection::held_in_host).
   std::uint64_t retransmits_held_queued = 0;
@@ -217,6 +223,8 @@ class Connection final : private SegmentOut {
   std::uint16_t effective_mss() const { return sender_.mss(); }
   std::uint32_t cwnd() const { return sender_.cwnd(); }
   const RttEstimator& rtt() const { return sender_.rtt(); }
+  // The send half, for inspection (its scoreboard, log, RACK state).
+  const Sender& sender() const { return sender_; }
   const ConnectionStats& stats() const { return stats_; }
   const TimerSet& timers() const { return timers_; }
   const ConnectionConfig& config() const { return config_; }

@@ -194,13 +194,15 @@ bool Connection::process_ack(Instant now, const TcpSegment& seg) {
     set_state(sender_.buffer().fin_queued() ? State::FinWait1 : State::Established);
     restart_keepalive(now);
   }
-  // RFC 7323 §4.1: an ACK of new data echoing our timestamp times the path.
-  std::optional<Duration> ts_rtt;
-  if (ts_on_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0 && ack.after(sender_.una())) {
+  // RFC 7323 §4.1: how long ago the timestamp this ACK echoes was sent —
+  // the path's RTT when it acknowledges new data; it also tells which copy
+  // of a retransmitted segment arrived (RFC 3522, RFC 8985 §6.2).
+  std::optional<Duration> ts_age;
+  if (ts_on_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0) {
     const std::uint32_t elapsed = ts_val(now) - seg.options.timestamps->tsecr;
-    if (elapsed < (1u << 31)) ts_rtt = Duration::millis(elapsed);
+    if (elapsed < (1u << 31)) ts_age = Duration::millis(elapsed);
   }
-  switch (sender_.on_ack(now, seg, ts_rtt)) {
+  switch (sender_.on_ack(now, seg, ts_age)) {
     case AckVerdict::Accepted: break;
     case AckVerdict::Unsent: send_ack(now); return false;
     case AckVerdict::TooOld: send_challenge_ack(now); return false;

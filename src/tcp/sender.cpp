@@ -64,7 +64,8 @@ void Sender::on_peer_syn(const TcpSegment& syn, std::optional<std::uint8_t> peer
 
 void Sender::on_syn_acked(Instant now) {
   if (retransmits_ == 0 && rtt_probe_) {
-    (void)rtt_.on_sample(now - rtt_probe_->second, false);
+    min_rtt_ = now - rtt_probe_->second;
+    (void)rtt_.on_sample(min_rtt_, false);
   } else if (retransmits_ > 0) {
     rtt_.on_syn_timeout_handshake_complete();  // RFC 6298 (5.7)
   }
@@ -82,7 +83,7 @@ void Sender::on_handshake_ack(const TcpSegment& seg) {
 
 // --- acknowledgments (RFC 9293 §3.10.7.4 "fifth") ----------------------------------------
 
-AckVerdict Sender::on_ack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_rtt) {
+AckVerdict Sender::on_ack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_age) {
   const SeqNum ack = *seg.ack;
   const SeqNum una = snd_.una();
   // It acknowledges something not yet sent (RFC 5961 §5.2 / §3.10.7.4).
@@ -90,12 +91,12 @@ AckVerdict Sender::on_ack(Instant now, const TcpSegment& seg, std::optional<Dura
   // Too old to be a duplicate of anything in flight (RFC 5961 §5.2).
   if (ack.before(una - max_snd_wnd_)) return AckVerdict::TooOld;
   if (sack_) {
-    on_ack_sack(now, seg, ts_rtt);
+    on_ack_sack(now, seg, ts_age);
     update_window(seg);
     return AckVerdict::Accepted;
   }
   if (ack.after(una)) {
-    on_new_ack(now, ack, ts_rtt);
+    on_new_ack(now, ack, ts_age);
   } else if (ack == una && seg.payload.empty() && !seg.flags.fin() && scaled(seg.window) == snd_wnd_ &&
              flight_size() > 0) {
     on_duplicate_ack(now);  // RFC 5681 §2's definition of a duplicate ACK
@@ -119,7 +120,7 @@ void Sender::update_window(const TcpSegment& seg) {
   }
 }
 
-void Sender::on_new_ack(Instant now, SeqNum ack, std::optional<Duration> ts_rtt) {
+void Sender::on_new_ack(Instant now, SeqNum ack, std::optional<Duration> ts_age) {
   const auto acked = static_cast<std::uint32_t>(ack - snd_.una());
   snd_.ack(ack);
   progress_at_ = now;
@@ -131,7 +132,7 @@ void Sender::on_new_ack(Instant now, SeqNum ack, std::optional<Duration> ts_rtt)
   if (rtt_probe_ && ack.after_eq(rtt_probe_->first)) {
     // One sample per round trip; with timestamps its value is the echo's
     // (RFC 7323 §4), valid even when the segment was retransmitted.
-    sample = ts_rtt.value_or(now - rtt_probe_->second);
+    sample = ts_age.value_or(now - rtt_probe_->second);
     (void)rtt_.on_sample(*sample, false);
     rtt_probe_.reset();
   }
@@ -266,6 +267,13 @@ bool Sender::send_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bo
   if (snd_max_ == snd_.una()) progress_at_ = now;  // nothing was outstanding
   out_.transmit(now, seg, true);
   const SeqNum end = seq + static_cast<std::uint32_t>(len) + (fin ? 1 : 0);
+  if (sack_) {  // RFC 8985 §6.1: each segment's transmission time
+    if (retransmission) {
+      (void)log_.on_retransmitted(seq, static_cast<std::uint32_t>(end - seq), now);
+    } else {
+      log_.on_sent(seq, end, now);
+    }
+  }
   if (snd_max_.before(end)) snd_max_ = end;
   if (!timers_.armed(TimerKind::kRetransmit)) arm_retransmit(now);
   return true;

@@ -15,6 +15,7 @@
 // connection's TimerSet.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -24,7 +25,9 @@
 #include "tcp/cc.hpp"
 #include "tcp/cc_factory.hpp"
 #include "tcp/congestion.hpp"
+#include "tcp/rack.hpp"
 #include "tcp/scoreboard.hpp"
+#include "tcp/sent_log.hpp"
 #include "tcp/rtt.hpp"
 #include "tcp/send_buffer.hpp"
 #include "tcp/timers.hpp"
@@ -75,22 +78,27 @@ class Sender {
   // The ACK completing a passive open also sets the window (§3.10.7.4).
   void on_handshake_ack(const TcpSegment& seg);
 
-  // RFC 2018: both SYNs carried SACK-permitted. Loss recovery from now on
-  // is RFC 6675's, driven by the scoreboard, with Proportional Rate
-  // Reduction (RFC 6937) and a controller of `kind` (cc.hpp); without SACK
-  // it stays NewReno's (RFC 6582) with the Reno controller.
+  // RFC 2018: both SYNs carried SACK-permitted. Losses are then found by
+  // RACK-TLP (RFC 8985) over a per-segment log, recovered as RFC 6675 says
+  // with Proportional Rate Reduction (RFC 6937), and a controller of `kind`
+  // (cc.hpp) sets the window; without SACK it stays NewReno's (RFC 6582)
+  // with the Reno controller.
   void enable_sack(CcKind kind);
   bool sack() const { return sack_; }
 
   // --- events ---
-  // `ts_rtt`: an RTT measured from the segment's timestamp echo (RFC 7323
-  // §4), when timestamps are on and it acknowledges new data.
-  AckVerdict on_ack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_rtt = std::nullopt);
+  // `ts_age`: how long ago the timestamp the segment echoes was sent (RFC
+  // 7323 §4), when timestamps are on: the RTT when it acknowledges new data.
+  AckVerdict on_ack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_age = std::nullopt);
   // The retransmission timer expired: one more in a row; returns how many.
   unsigned note_timeout();
   // After note_timeout(), for data: RFC 6298 §5.5–5.6 and RFC 5681 §3.1.
   void on_data_timeout(Instant now);
   void on_persist_timeout(Instant now);
+  // RFC 8985 §6.2 step 5: RACK's reordering timer — a segment's time is up.
+  void on_reorder_timeout(Instant now);
+  // RFC 8985 §7.3: the probe timeout — send one segment to draw an ACK.
+  void on_probe_timeout(Instant now);
   // Sends what the windows, Nagle and SWS avoidance allow (§3.8.6.2.1).
   void output(Instant now);
 
@@ -119,6 +127,8 @@ class Sender {
   // RFC 6675 "pipe": the sender's estimate of the bytes in the network.
   std::uint32_t pipe() const;
   const SackScoreboard& scoreboard() const { return sb_; }
+  const SentLog& sent_log() const { return log_; }
+  const Rack& rack() const { return rack_; }
   const RttEstimator& rtt() const { return rtt_; }
   std::uint32_t flight_size() const { return static_cast<std::uint32_t>(snd_nxt_ - snd_.una()); }
 
@@ -126,22 +136,35 @@ class Sender {
   static std::unique_ptr<CongestionController> make_controller(std::uint16_t smss, bool iw10);
   // A window field of the peer's (not in a SYN) in bytes: SEG.WND << SND.WIND.SHIFT.
   std::uint32_t scaled(std::uint16_t window) const { return std::uint32_t{window} << snd_wscale_; }
-  void on_new_ack(Instant now, SeqNum ack, std::optional<Duration> ts_rtt);
+  void on_new_ack(Instant now, SeqNum ack, std::optional<Duration> ts_age);
   void on_duplicate_ack(Instant now);
   void update_window(const TcpSegment& seg);
   bool send_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bool retransmission);
   void retransmit_first(Instant now);
-  // The SACK path (sender_sack.cpp).
-  void on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Duration> rtt);
-  void take_sack_blocks(const TcpSegment& seg, std::uint32_t& newly_sacked);
-  bool hole_lost(SeqNum at) const;
+  // The SACK path (sender_sack.cpp, sender_tlp.cpp).
+  struct SackInfo {
+    std::uint32_t newly_sacked = 0;             // bytes the scoreboard did not hold
+    std::optional<SackBlock> dsack;             // the range a D-SACK reported (RFC 2883)
+    std::array<SackBlock, TcpOptions::kMaxSackBlocks> blocks{};  // the others, ascending
+    std::size_t count = 0;
+  };
+  void on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_age);
+  SackInfo take_sack_blocks(const TcpSegment& seg);
+  // Whether an ACK echoing a timestamp `ts_age` old was sent for a copy
+  // older than one sent at `xmit` (RFC 7323 §3.2's clock is in ms).
+  static bool echo_before(Instant now, std::optional<Duration> ts_age, Instant xmit);
+  // RACK's verdict for now; true when it starts a fast recovery.
+  bool detect_losses(Instant now);
   void enter_recovery(Instant now);
   void prr_on_ack(std::uint32_t delivered);
   void on_data_timeout_sack(Instant now);
   void output_sack(Instant now);
-  // RFC 6675 NextSeg() rule (1): the first lost hole not yet retransmitted.
-  std::optional<SackScoreboard::Hole> next_lost(std::uint32_t max_len) const;
-  bool send_retransmission(Instant now, SeqNum seq, std::uint32_t len);
+  // Resends `s` (at most one MSS of it); `probe`: as a tail loss probe.
+  bool send_retransmission(Instant now, const SentLog::Segment& s, bool probe);
+  bool in_loss_recovery() const { return recovery_.has_value() || rto_recovery_.has_value(); }
+  // Tail loss probes (RFC 8985 §7, sender_tlp.cpp).
+  void schedule_probe(Instant now);
+  void tlp_on_ack(Instant now, SeqNum ack, bool advanced, const SackInfo& info);
 
   const ConnectionConfig& config_;
   TimerSet& timers_;
@@ -181,8 +204,12 @@ class Sender {
   SackScoreboard sb_;
   std::optional<Recovery> recovery_;
   std::int64_t prr_allow_ = 0;           // bytes PRR lets out now
-  SeqNum high_rxt_;                      // HighRxt: one past the last byte retransmitted
-  std::optional<SeqNum> rto_lost_end_;   // after an RTO: all un-SACKed data below it is lost
+  SentLog log_;                          // every segment in flight (RFC 8985 §6.1)
+  Rack rack_;
+  std::optional<SeqNum> rto_recovery_;   // after an RTO, until SND.UNA reaches this SND.MAX of then
+  // RFC 8985 §7: the probe in flight — TLP.end_seq, and whether it resent data.
+  std::optional<SeqNum> tlp_end_;
+  bool tlp_is_retrans_ = false;
   Duration min_rtt_;
   std::uint64_t round_ = 0;              // round trips (RFC 9406 §4.2)
   SeqNum round_end_;

@@ -1,59 +1,37 @@
-// The sender with SACK (RFC 2018): the scoreboard fed by every ACK's
-// blocks, loss recovery by RFC 6675 — IsLost(), pipe, NextSeg() rules (1)
-// and (2) — with Proportional Rate Reduction (RFC 6937) deciding how much
-// goes out per ACK, and after a timeout the retransmission of what the
-// scoreboard marks lost instead of go-back-N.
+// The sender with SACK (RFC 2018): every ACK's blocks go into the range
+// scoreboard and mark the segments of the SentLog; RACK (RFC 8985 §6)
+// decides from their transmission times which segments are lost; loss
+// recovery is RFC 6675's — pipe, NextSeg() rules (1) and (2) — with
+// Proportional Rate Reduction (RFC 6937) deciding how much goes out per
+// ACK; after a timeout every segment not SACKed is lost and only those are
+// resent (RFC 6675 §5.1, RFC 8985 §6.3).
 #include <algorithm>
+#include <utility>
 
 #include "tcp/connection.hpp"
 #include "tcp/sender.hpp"
 
 namespace ws::tcp {
 
-namespace {
-constexpr unsigned kDupThresh = 3;  // RFC 6675 §2 DupThresh
-}
-
 void Sender::enable_sack(CcKind kind) {
   sack_ = true;
   scc_ = make_cc(kind, snd_mss_, config_.iw10 ? InitialWindow::kIw10 : InitialWindow::kRfc5681);
-  high_rxt_ = snd_.una();
   round_end_ = snd_max_;
 }
 
-bool Sender::hole_lost(SeqNum at) const {
-  if (rto_lost_end_ && at.before(*rto_lost_end_)) return true;
-  return sb_.is_lost(at, snd_mss_, kDupThresh);
+std::uint32_t Sender::pipe() const { return sack_ ? log_.pipe() : flight_size(); }
+
+bool Sender::echo_before(Instant now, std::optional<Duration> ts_age, Instant xmit) {
+  if (!ts_age) return false;
+  // The timestamp clock ticks in whole milliseconds: the copy sent at
+  // `xmit` carried floor(xmit) and the echo is floor(now) − age.
+  const std::int64_t now_ms = now.nanos() / 1'000'000;
+  const std::int64_t xmit_ms = xmit.nanos() / 1'000'000;
+  return now_ms - ts_age->total_nanos() / 1'000'000 < xmit_ms;
 }
 
-std::uint32_t Sender::pipe() const {
-  if (!sack_) return flight_size();
-  // RFC 6675 §4 SetPipe(): every un-SACKed byte not deemed lost, plus every
-  // byte retransmitted (below HighRxt) and not yet SACKed or ACKed.
-  const SeqNum una = snd_.una();
-  std::int64_t p = static_cast<std::int64_t>(snd_max_ - una) - sb_.sacked_bytes();
-  SeqNum limit = sb_.high_end().value_or(una);
-  if (rto_lost_end_ && rto_lost_end_->after(limit)) limit = *rto_lost_end_;
-  for (auto h = sb_.next_hole(una, limit); h; h = sb_.next_hole(h->begin + h->len, limit)) {
-    if (!hole_lost(h->begin)) continue;
-    p -= h->len;
-    if (high_rxt_.after(h->begin)) p += std::min<std::uint32_t>(h->len, static_cast<std::uint32_t>(high_rxt_ - h->begin));
-  }
-  return static_cast<std::uint32_t>(std::max<std::int64_t>(p, 0));
-}
-
-std::optional<SackScoreboard::Hole> Sender::next_lost(std::uint32_t max_len) const {
-  const SeqNum una = snd_.una();
-  SeqNum limit = sb_.high_end().value_or(una);
-  if (rto_lost_end_ && rto_lost_end_->after(limit)) limit = *rto_lost_end_;
-  const SeqNum from = high_rxt_.after(una) ? high_rxt_ : una;
-  for (auto h = sb_.next_hole(from, limit); h; h = sb_.next_hole(h->begin + h->len, limit)) {
-    if (hole_lost(h->begin)) return SackScoreboard::Hole{h->begin, std::min(h->len, max_len)};
-  }
-  return std::nullopt;
-}
-
-void Sender::take_sack_blocks(const TcpSegment& seg, std::uint32_t& newly_sacked) {
+Sender::SackInfo Sender::take_sack_blocks(const TcpSegment& seg) {
+  SackInfo info;
   const TcpOptions& o = seg.options;
   stats_.sack_blocks_received += o.sack_count;
   const SeqNum ack = *seg.ack;
@@ -66,37 +44,45 @@ void Sender::take_sack_blocks(const TcpSegment& seg, std::uint32_t& newly_sacked
                              !b.right.after(o.sack_blocks[1].right);
     if (i == 0 && (below || inside_next)) {
       ++stats_.dsack_blocks_received;
+      info.dsack = b;
       continue;
     }
     const SeqNum left = b.left.before(ack) ? ack : b.left;
     const SeqNum right = b.right.after(snd_max_) ? snd_max_ : b.right;
-    if (left.before(right)) newly_sacked += sb_.add(left, right);
+    if (!left.before(right)) continue;
+    info.newly_sacked += sb_.add(left, right);
+    info.blocks[info.count++] = SackBlock{left, right};
   }
+  // RFC 8985 §6.2 step 3 looks at delivered segments in ascending order.
+  // (At most four blocks: an insertion sort.)
+  for (std::size_t i = 1; i < info.count; ++i) {
+    for (std::size_t j = i; j > 0 && info.blocks[j].left.before(info.blocks[j - 1].left); --j) {
+      std::swap(info.blocks[j], info.blocks[j - 1]);
+    }
+  }
+  return info;
 }
 
-void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_rtt) {
+void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_age) {
   const SeqNum ack = *seg.ack;
   const SeqNum una = snd_.una();
-  std::uint32_t newly = 0;
-  take_sack_blocks(seg, newly);
+  const SackInfo info = take_sack_blocks(seg);
   std::uint32_t acked = 0;
-  std::optional<Duration> sample = ts_rtt;
+  std::optional<Duration> sample;
   if (ack.after(una)) {
     acked = static_cast<std::uint32_t>(ack - una);
     snd_.ack(ack);
     progress_at_ = now;
     if (snd_nxt_.before(ack)) snd_nxt_ = ack;
     sb_.advance(snd_.una());
-    if (high_rxt_.before(snd_.una())) high_rxt_ = snd_.una();
-    if (rto_lost_end_ && !snd_.una().before(*rto_lost_end_)) rto_lost_end_.reset();
+    if (rto_recovery_ && !snd_.una().before(*rto_recovery_)) rto_recovery_.reset();
     dup_acks_ = 0;
     retransmits_ = 0;
     persist_backoff_ = 0;
     // One sample per round trip (the timed segment's ACK); with timestamps
     // its value is the echo's (RFC 7323 §4), valid for retransmissions too.
-    sample.reset();
     if (rtt_probe_ && ack.after_eq(rtt_probe_->first)) {
-      sample = ts_rtt.value_or(now - rtt_probe_->second);
+      sample = ts_age.value_or(now - rtt_probe_->second);
       rtt_probe_.reset();
     }
     if (sample) {
@@ -108,56 +94,86 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
       ++round_;
       round_end_ = snd_max_;
     }
-  } else if (newly > 0) {
+  } else if (info.newly_sacked > 0) {
     // RFC 6675 §2: an ACK whose SACK blocks cover new data is a DupAck.
     ++dup_acks_;
     ++stats_.dup_acks;
   }
-  const std::uint32_t delivered = acked + newly;
-  if (recovery_) {
-    if (!ack.before(recovery_->point)) {
-      // RFC 6675 §5 (and RFC 6937 §3.1): the recovery point is acknowledged.
-      recovery_.reset();
-      prr_allow_ = 0;
-      scc_->on_recovery_end(now);
-    } else {
-      prr_on_ack(delivered);
-    }
-  } else {
-    // RFC 6675 §5: DupThresh DupAcks, or IsLost(SND.UNA). RFC 5827 early
-    // retransmit lowers the threshold when fewer than four segments are
-    // out and there is nothing new to send; `recover` (RFC 6582 §3.2)
-    // keeps one loss episode from starting twice.
-    unsigned threshold = kDupThresh;
-    const std::uint32_t outstanding = (flight_size() + snd_mss_ - 1) / snd_mss_;
-    if (outstanding >= 2 && outstanding < 4 && snd_.bytes_from(snd_nxt_) == 0) threshold = outstanding - 1;
-    const bool loss = dup_acks_ >= threshold || sb_.is_lost(snd_.una(), snd_mss_, kDupThresh);
-    if (loss && flight_size() > 0 && (snd_.una() - 1).after(recover_) && !sb_.empty()) {
-      enter_recovery(now);
-      prr_on_ack(delivered);
-      // RFC 6675 §5 (4.3): the first lost segment goes out at once.
-      prr_allow_ = std::max<std::int64_t>(prr_allow_, snd_mss_);
-    } else if (acked > 0) {
-      AckSample a;
-      a.now = now;
-      a.delivered = delivered;
-      a.flight = pipe();
-      a.rtt = sample;
-      a.min_rtt = min_rtt_;
-      a.srtt = rtt_.srtt().value_or(Duration{});
-      // RFC 7661 §4.3: nothing more to send and the window not in use.
-      a.app_limited = snd_.bytes_from(snd_nxt_) == 0 && a.flight + snd_mss_ < scc_->cwnd();
-      a.round = round_;
-      scc_->on_ack(a);
-    }
+  // RFC 8985 §6.2 steps 2–3: the segments this ACK delivered, in ascending
+  // order: first those the cumulative ACK passed, then the SACKed ones.
+  auto delivered = [&](const SentLog::Segment& s) {
+    rack_.on_delivered(s, now, min_rtt_, echo_before(now, ts_age, s.xmit));
+  };
+  log_.on_ack(snd_.una(), delivered);
+  for (std::size_t i = 0; i < info.count; ++i) log_.on_sack(info.blocks[i].left, info.blocks[i].right, delivered);
+  rack_.end_of_ack(snd_.una(), snd_nxt_, info.dsack.has_value());
+  tlp_on_ack(now, ack, acked > 0, info);
+
+  const std::uint32_t delivered_bytes = acked + info.newly_sacked;
+  if (recovery_ && !ack.before(recovery_->point)) {
+    // RFC 6675 §5 (and RFC 6937 §3.1): the recovery point is acknowledged.
+    recovery_.reset();
+    prr_allow_ = 0;
+    scc_->on_recovery_end(now);
+    rack_.on_recovery_end();
+  }
+  if (detect_losses(now)) {
+    prr_on_ack(delivered_bytes);
+    // RFC 6675 §5 (4.3): the first lost segment goes out at once.
+    prr_allow_ = std::max<std::int64_t>(prr_allow_, snd_mss_);
+  } else if (recovery_) {
+    prr_on_ack(delivered_bytes);
+  } else if (acked > 0) {
+    AckSample a;
+    a.now = now;
+    a.delivered = delivered_bytes;
+    a.flight = pipe();
+    a.rtt = sample;
+    a.min_rtt = min_rtt_;
+    a.srtt = rtt_.srtt().value_or(Duration{});
+    // RFC 7661 §4.3: nothing more to send and the window not in use.
+    a.app_limited = snd_.bytes_from(snd_nxt_) == 0 && a.flight + snd_mss_ < scc_->cwnd();
+    a.round = round_;
+    scc_->on_ack(a);
   }
   // RFC 6298 §5.2–5.3: stop the timer when all is acknowledged, else
   // restart it on an ACK of new data.
   if (snd_max_ == snd_.una()) {
     timers_.cancel(TimerKind::kRetransmit);
+    timers_.cancel(TimerKind::kReorder);
+    timers_.cancel(TimerKind::kLossProbe);
   } else if (acked > 0) {
     arm_retransmit(now);
   }
+  // RFC 8985 §7.2: an ACK of new data restarts the probe timeout.
+  if (acked > 0 || !timers_.armed(TimerKind::kLossProbe)) schedule_probe(now);
+}
+
+bool Sender::detect_losses(Instant now) {
+  // RFC 8985 §6.2 step 5; the reordering timer waits for the earliest
+  // segment that is not lost yet but will be unless its ACK comes.
+  const Duration srtt = rtt_.srtt().value_or(Duration{});
+  const Rack::Detected d = rack_.detect_loss(log_, now, srtt, in_loss_recovery());
+  if (d.recheck) {
+    timers_.arm(TimerKind::kReorder, *d.recheck);
+  } else {
+    timers_.cancel(TimerKind::kReorder);
+  }
+  // RFC 8985 §6.2: a loss starts fast recovery (RFC 6675 §5 step 4) — but
+  // not twice for one window (RFC 6582 §3.2's `recover`), and not while
+  // the timeout's recovery resends everything already.
+  if (d.newly_lost == 0 || in_loss_recovery() || !(snd_.una() - 1).after(recover_)) return false;
+  enter_recovery(now);
+  return true;
+}
+
+void Sender::on_reorder_timeout(Instant now) {
+  if (!sack_ || snd_max_ == snd_.una()) return;
+  if (detect_losses(now)) {
+    prr_on_ack(0);
+    prr_allow_ = std::max<std::int64_t>(prr_allow_, snd_mss_);  // RFC 6675 §5 (4.3)
+  }
+  output_sack(now);
 }
 
 void Sender::enter_recovery(Instant now) {
@@ -168,7 +184,9 @@ void Sender::enter_recovery(Instant now) {
   scc_->on_loss(now, flight_size());
   ++stats_.fast_retransmits;
   ++stats_.sack_recoveries;
-  high_rxt_ = snd_.una();
+  // A probe in flight is part of this episode; its reduction is this one.
+  tlp_end_.reset();
+  timers_.cancel(TimerKind::kLossProbe);
   if (!timestamps_) rtt_probe_.reset();
   arm_retransmit(now);
 }
@@ -199,58 +217,63 @@ void Sender::prr_on_ack(std::uint32_t delivered) {
 
 void Sender::on_data_timeout_sack(Instant now) {
   // RFC 6298 §5.5–5.6 and RFC 5681 §3.1, as without SACK, but what is
-  // resent is what the scoreboard says is missing: everything un-SACKed
-  // below SND.MAX counts as lost (RFC 6675 §5.1), SACKed data is not sent
-  // again, and SND.NXT stays where it is.
+  // resent is what the log says is missing: every segment not SACKed is
+  // lost (RFC 6675 §5.1, RFC 8985 §6.3), SACKed data is not sent again,
+  // and SND.NXT stays where it is.
   scc_->on_rto(now, flight_size());
   recovery_.reset();
   prr_allow_ = 0;
   recover_ = snd_max_ - 1;
   dup_acks_ = 0;
-  rto_lost_end_ = snd_max_;
-  high_rxt_ = snd_.una();
+  rto_recovery_ = snd_max_;
+  tlp_end_.reset();
+  log_.mark_all_lost();
+  timers_.cancel(TimerKind::kReorder);
+  timers_.cancel(TimerKind::kLossProbe);
   rtt_.backoff();
-  if (auto h = next_lost(snd_mss_)) (void)send_retransmission(now, h->begin, h->len);
+  if (const SentLog::Segment* s = log_.next_lost()) (void)send_retransmission(now, *s, false);
   arm_retransmit(now);
 }
 
-bool Sender::send_retransmission(Instant now, SeqNum seq, std::uint32_t len) {
+bool Sender::send_retransmission(Instant now, const SentLog::Segment& s, bool probe) {
+  const SeqNum seq = s.begin;
+  const std::uint32_t len = std::min<std::uint32_t>(s.len(), snd_mss_);
   const std::size_t data = std::min<std::size_t>(len, snd_.bytes_from(seq));
-  // The FIN rides along when the hole reaches it and it was sent before.
+  // The FIN rides along when the segment reaches it and it was sent before.
   const bool fin = snd_.fin_queued() && !snd_.fin_acked() && data < len &&
                    seq + static_cast<std::uint32_t>(data) == snd_.data_end() && snd_max_.after(snd_.data_end());
   if (data == 0 && !fin) return false;
   if (!timestamps_) rtt_probe_.reset();  // Karn: its ACK could be for either copy
   if (!send_segment(now, seq, data, fin, true)) return false;
-  const SeqNum end = seq + static_cast<std::uint32_t>(data) + (fin ? 1 : 0);
-  if (high_rxt_.before(end)) high_rxt_ = end;
+  const auto used = static_cast<std::uint32_t>(data + (fin ? 1 : 0));
   if (recovery_) {
-    ++stats_.sack_retransmits;
-    prr_allow_ -= static_cast<std::int64_t>(end - seq);
-    recovery_->prr_out += static_cast<std::uint32_t>(end - seq);
-  } else {
+    prr_allow_ -= used;
+    recovery_->prr_out += used;
+  }
+  if (probe) {
+    ++stats_.tlp_retransmits;
+  } else if (s.rto_lost) {
     ++stats_.rto_retransmits;
+  } else {
+    ++stats_.rack_retransmits;
   }
   return true;
 }
 
 void Sender::output_sack(Instant now) {
+  bool sent_new = false;
   for (;;) {
     const std::uint32_t in_flight = pipe();
     // How much may go out: PRR's allowance in recovery (RFC 6937), else
-    // cwnd − pipe (RFC 6675 §5 (C)), with RFC 3042's limited transmit.
-    std::int64_t budget;
-    if (recovery_) {
-      budget = prr_allow_;
-    } else {
-      const std::uint32_t limited = (dup_acks_ == 1 || dup_acks_ == 2) ? dup_acks_ * std::uint32_t{snd_mss_} : 0;
-      budget = static_cast<std::int64_t>(scc_->cwnd()) + limited - in_flight;
-    }
-    // NextSeg() (1): a lost hole. A retransmission takes a whole segment
-    // once any allowance is left (segments are not split to fit it).
+    // cwnd − pipe (RFC 6675 §5 (C)). (RFC 3042's limited transmit is in
+    // there: each SACKed segment leaves the pipe and makes room for one.)
+    const std::int64_t budget =
+        recovery_ ? prr_allow_ : static_cast<std::int64_t>(scc_->cwnd()) - static_cast<std::int64_t>(in_flight);
+    // NextSeg() (1): a segment deemed lost. A retransmission takes a whole
+    // segment once any allowance is left (segments are not split to fit it).
     if (budget > 0) {
-      if (auto h = next_lost(snd_mss_)) {
-        if (!send_retransmission(now, h->begin, h->len)) break;
+      if (const SentLog::Segment* s = log_.next_lost()) {
+        if (!send_retransmission(now, *s, false)) break;
         continue;
       }
     }
@@ -284,12 +307,14 @@ void Sender::output_sack(Instant now) {
     if (!send_segment(now, snd_nxt_, len, fin, false)) break;
     const auto used = static_cast<std::uint32_t>(len + (fin ? 1 : 0));
     snd_nxt_ = snd_nxt_ + used;
+    sent_new = true;
     if (recovery_) {
       prr_allow_ -= used;
       recovery_->prr_out += used;
     }
     if (fin) break;
   }
+  if (sent_new) schedule_probe(now);
 }
 
 }  // namespace ws::tcp

@@ -23,9 +23,11 @@ enum class TimerKind : std::uint8_t {
   kKeepalive,   // RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: idle probe, >= 2 h by default
   kClose,       // TIME-WAIT's 2·MSL (RFC 9293 §3.6), or the FIN-WAIT-2 timeout: a
                 // connection is in at most one of those states
+  kReorder,     // RFC 8985 §6.2 step 5: RACK's reordering timer (a loss becomes due)
+  kLossProbe,   // RFC 8985 §7.2: the tail loss probe timeout (PTO), earlier than the RTO
 };
 
-inline constexpr std::size_t kTimerKinds = 5;
+inline constexpr std::size_t kTimerKinds = 7;
 
 constexpr std::string_view to_string(TimerKind k) {
   switch (k) {
@@ -34,6 +36,8 @@ constexpr std::string_view to_string(TimerKind k) {
     case TimerKind::kDelayedAck: return "delayed-ack";
     case TimerKind::kKeepalive: return "keepalive";
     case TimerKind::kClose: return "close";
+    case TimerKind::kReorder: return "reorder";
+    case TimerKind::kLossProbe: return "loss-probe";
   }
   return "?";
 }
@@ -48,7 +52,7 @@ class TimerSet {
   bool armed(TimerKind k) const { return at_[index(k)] != Instant::never(); }
   Instant deadline(TimerKind k) const { return at_[index(k)]; }
 
-  // The earliest armed deadline, or never(): a scan of five values.
+  // The earliest armed deadline, or never(): a scan of kTimerKinds values.
   Instant next_deadline() const {
     Instant best = Instant::never();
     for (const Instant t : at_) best = t < best ? t : best;
@@ -75,8 +79,8 @@ class TimerSet {
  private:
   static constexpr std::size_t index(TimerKind k) { return static_cast<std::size_t>(k); }
 
-  std::array<Instant, kTimerKinds> at_{Instant::never(), Instant::never(), Instant::never(),
-                                       Instant::never(), Instant::never()};
+  std::array<Instant, kTimerKinds> at_{Instant::never(), Instant::never(), Instant::never(), Instant::never(),
+                                       Instant::never(), Instant::never(), Instant::never()};
 };
 
 }  // namespace ws::tcp

@@ -26,10 +26,12 @@ class Sack : public ConnectionTest {
  protected:
   // Established with SACK (and timestamps if `ts`), peer MSS 1000 (with
   // timestamps, segments carry 1000 − 12 = 988 bytes of data).
+  // The handshake takes 100 ms: RTT and min_RTT are 100 ms from the start.
   void open(bool ts = false) {
     make(sack_ts(true, ts));
     conn->open_active(now);
     take();
+    advance(Duration::millis(100));
     Seg synack(8000, TcpFlags::kSyn);
     synack.ack(1001).mss(1000);
     synack.s.options.sack_permitted = true;
@@ -153,19 +155,22 @@ TEST_F(Sack, RecoveryResendsOnlyTheHoleWithinPrr) {
   // SMSS ≤ 1095): what left is cwnd's worth.
   const auto first = take();
   ASSERT_EQ(first.size(), 4u) << trace();
-  // The first is lost; the other three arrive and are SACKed one by one.
+  // The first is lost; the other three arrive and are SACKed one by one,
+  // one RTT later.
+  advance(Duration::millis(100));
   in(ack_with(1001, {{2001, 3001}}));
   in(ack_with(1001, {{2001, 4001}}));
   take();
   in(ack_with(1001, {{2001, 5001}}));
-  // RFC 6675 §5: IsLost(1001) (3 SMSS SACKed above): recovery, the hole first.
+  // RFC 8985 §6.2: with DupThresh segments SACKed the reordering window is
+  // zero — 1001, sent before them, is lost: recovery, the hole first.
   const auto out = take();
   ASSERT_FALSE(out.empty()) << trace();
   EXPECT_EQ(out[0].seg.seq, SeqNum(1001));
   EXPECT_EQ(out[0].data.size(), 1000u);
   for (std::size_t i = 1; i < out.size(); ++i) EXPECT_GE(out[i].seg.seq.raw(), 5001u) << "no SACKed data resent";
   EXPECT_EQ(conn->stats().sack_recoveries, 1u);
-  EXPECT_EQ(conn->stats().sack_retransmits, 1u);
+  EXPECT_EQ(conn->stats().rack_retransmits, 1u);
   // PRR (RFC 6937): ssthresh = 2000 (half of 4000 in flight); at most
   // ssthresh in the network when recovery ends.
   in(ack_with(5001, {}));
@@ -177,13 +182,23 @@ TEST_F(Sack, AfterATimeoutSackedDataIsNotSentAgain) {
   conn->send(now, payload_of(4000));
   ASSERT_EQ(take().size(), 4u);
   // Segments 2 and 4 are SACKed; 1 and 3 are missing, and the ACKs stop.
+  advance(Duration::millis(100));
   in(ack_with(1001, {{2001, 3001}}));
   in(ack_with(1001, {{4001, 5001}, {2001, 3001}}));
   take();
-  advance(Duration::seconds(2));  // the retransmission timer expires
+  // RACK's reordering timer (min_RTT/4 later) finds 1 and 3 lost; PRR
+  // (RFC 6937 §3.1, nothing delivered yet) lets one segment out: 1. It is
+  // lost too.
+  advance(Duration::millis(50));
   auto out = take();
+  ASSERT_EQ(out.size(), 1u) << trace();
+  EXPECT_EQ(out[0].seg.seq, SeqNum(1001));
+  EXPECT_EQ(conn->stats().rack_retransmits, 1u);
+  advance(Duration::seconds(2));  // the retransmission timer expires
+  out = take();
   ASSERT_GE(out.size(), 1u) << trace();
   EXPECT_EQ(out[0].seg.seq, SeqNum(1001));  // cwnd = 1 SMSS: the first hole
+  EXPECT_GE(conn->stats().rto_retransmits, 1u);
   in(ack_with(2001, {{4001, 5001}}));       // 1001 arrives; 2001-3001 is covered
   out = take();
   ASSERT_GE(out.size(), 1u) << trace();

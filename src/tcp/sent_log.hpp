@@ -1,0 +1,102 @@
+// SentLog: one record per segment in flight, as RACK (RFC 8985 §6.1) and
+// RFC 6675's pipe need them: its sequence range, when it was last sent,
+// whether it was sent more than once, whether the peer SACKed it, whether
+// it is deemed lost, and whether a retransmission of it is in the network.
+//
+// Records are kept in sequence order, from SND.UNA to SND.MAX; a record is
+// created when new data leaves and removed when the cumulative ACK passes
+// it. The log is bounded by the segments in flight, which the send buffer
+// bounds. A SACK marks only records it covers whole (the range scoreboard,
+// tcp/scoreboard.hpp, keeps the exact bytes); a retransmission smaller than
+// its record (the MSS fell) splits the record at the retransmitted length.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+
+#include "base/time.hpp"
+#include "wire/seq_num.hpp"
+
+namespace ws::tcp {
+
+class SentLog {
+ public:
+  struct Segment {
+    SeqNum begin;
+    SeqNum end;                  // one past the last sequence number (a FIN counts one)
+    Instant xmit;                // its latest (re)transmission (RFC 8985 "Segment.xmit_ts")
+    Instant first_xmit;          // its first transmission
+    // The order of its latest transmission among all of the connection's:
+    // it breaks ties between segments sent at the same instant (RFC 8985
+    // breaks them by sequence number, which puts a retransmission before
+    // new data sent earlier at that instant).
+    std::uint64_t order = 0;
+    bool retransmitted = false;  // sent more than once (RFC 8985 "Segment.retransmitted")
+    bool sacked = false;         // the peer holds it (RFC 2018)
+    bool lost = false;           // deemed lost by RACK or a timeout, not yet known to be delivered
+    bool rexmit_out = false;     // a retransmission of it is in the network and not deemed lost
+    bool rto_lost = false;       // deemed lost by a retransmission timeout (not by RACK)
+    std::uint32_t len() const { return static_cast<std::uint32_t>(end - begin); }
+  };
+
+  bool empty() const { return segs_.empty(); }
+  std::size_t size() const { return segs_.size(); }
+  void clear() { segs_.clear(); }
+  std::deque<Segment>& segments() { return segs_; }
+  const std::deque<Segment>& segments() const { return segs_; }
+
+  // New data [begin, end) left at `now`; it starts where the last record ends.
+  void on_sent(SeqNum begin, SeqNum end, Instant now);
+  // [begin, begin + len) was sent again at `now`: the record starting at
+  // `begin`, split first if it is longer than `len`. False: no record there.
+  bool on_retransmitted(SeqNum begin, std::uint32_t len, Instant now);
+
+  // The cumulative ACK reached `una`: records wholly below it leave the log
+  // (`delivered` sees each that was not SACKed before); a record it cuts
+  // keeps its upper part.
+  template <typename F>
+  void on_ack(SeqNum una, F&& delivered) {
+    while (!segs_.empty() && !segs_.front().end.after(una)) {
+      if (!segs_.front().sacked) delivered(segs_.front());
+      segs_.pop_front();
+    }
+    if (!segs_.empty() && segs_.front().begin.before(una)) segs_.front().begin = una;
+  }
+
+  // The peer SACKed [left, right): records inside it are marked; `delivered`
+  // sees each one newly marked.
+  template <typename F>
+  void on_sack(SeqNum left, SeqNum right, F&& delivered) {
+    for (std::size_t i = lower_bound(left); i < segs_.size() && !segs_[i].end.after(right); ++i) {
+      Segment& s = segs_[i];
+      if (s.sacked || s.begin.before(left)) continue;
+      s.sacked = true;
+      s.lost = false;
+      s.rto_lost = false;
+      s.rexmit_out = false;
+      delivered(s);
+    }
+  }
+
+  // RFC 6675 §4 SetPipe(), with RACK's marks as IsLost(): the bytes of
+  // every record neither SACKed nor deemed lost, plus those of every
+  // retransmission in the network.
+  std::uint32_t pipe() const;
+  // RFC 6675 NextSeg() rule (1): the first record deemed lost, not SACKed,
+  // and not resent since it was deemed lost; nullptr when none.
+  const Segment* next_lost() const;
+  // After a retransmission timeout every record not SACKed is lost (RFC
+  // 6675 §5.1, RFC 8985 §6.3); retransmissions in flight count no more.
+  void mark_all_lost();
+  bool any_lost() const;
+
+ private:
+  // The first record whose end lies after `seq`.
+  std::size_t lower_bound(SeqNum seq) const;
+
+  std::deque<Segment> segs_;
+  std::uint64_t next_order_ = 0;
+};
+
+}  // namespace ws::tcp
