@@ -36,6 +36,9 @@ class Rack {
   void end_of_ack(SeqNum una, SeqNum snd_nxt, bool dsack);
   // Loss recovery ended (RFC 8985 §6.2 step 4: the window's persistence counts down).
   void on_recovery_end();
+  // A retransmission proved spurious (RFC 8985 §6.2 step 3 allows taking
+  // it as reordering): the reordering window stays open from now on.
+  void on_spurious() { reordering_seen_ = true; }
 
   struct Detected {
     unsigned newly_lost = 0;

@@ -162,6 +162,15 @@ class Sender {
   // Resends `s` (at most one MSS of it); `probe`: as a tail loss probe.
   bool send_retransmission(Instant now, const SentLog::Segment& s, bool probe);
   bool in_loss_recovery() const { return recovery_.has_value() || rto_recovery_.has_value(); }
+  // Spurious retransmissions and undo (sender_undo.cpp).
+  void undo_begin(bool timeout);
+  void undo_note_retransmission(Instant now);
+  // Eifel, D-SACK and F-RTO's verdicts on one ACK; true when it undid.
+  bool undo_on_ack(Instant now, SeqNum ack, bool advanced, std::optional<Duration> ts_age, const SackInfo& info);
+  void undo_on_episode_end();
+  void undo(Instant now, std::uint32_t acked);
+  bool frto_start(Instant now);
+  void conventional_rto_recovery();
   // Tail loss probes (RFC 8985 §7, sender_tlp.cpp).
   void schedule_probe(Instant now);
   void tlp_on_ack(Instant now, SeqNum ack, bool advanced, const SackInfo& info);
@@ -207,6 +216,22 @@ class Sender {
   SentLog log_;                          // every segment in flight (RFC 8985 §6.1)
   Rack rack_;
   std::optional<SeqNum> rto_recovery_;   // after an RTO, until SND.UNA reaches this SND.MAX of then
+  // A loss episode that may prove spurious (RFC 4015 §3): where it began,
+  // its first retransmission, how many of its retransmissions no D-SACK
+  // has reported as duplicates yet, and until when a D-SACK still counts.
+  struct Undo {
+    SeqNum marker;                      // SND.UNA when the episode began
+    Instant first_rexmit = Instant::never();
+    std::uint32_t retrans = 0;
+    bool timeout = false;               // it began with a retransmission timeout
+    bool eifel_checked = false;         // RFC 3522: only the first ACK of the retransmission decides
+    std::optional<SeqNum> horizon;      // set when the episode ends: SND.MAX then
+  };
+  std::optional<Undo> undo_;
+  // RFC 5682 F-RTO after a timeout: 2 waits for the first ACK, 3 for the
+  // second; 0 when not running. `frto_rexmit_end_`: end of what step 1 resent.
+  unsigned frto_step_ = 0;
+  SeqNum frto_rexmit_end_;
   // RFC 8985 §7: the probe in flight — TLP.end_seq, and whether it resent data.
   std::optional<SeqNum> tlp_end_;
   bool tlp_is_retrans_ = false;

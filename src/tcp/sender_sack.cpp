@@ -75,7 +75,11 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
     progress_at_ = now;
     if (snd_nxt_.before(ack)) snd_nxt_ = ack;
     sb_.advance(snd_.una());
-    if (rto_recovery_ && !snd_.una().before(*rto_recovery_)) rto_recovery_.reset();
+    if (rto_recovery_ && !snd_.una().before(*rto_recovery_)) {
+      rto_recovery_.reset();
+      frto_step_ = 0;
+      undo_on_episode_end();
+    }
     dup_acks_ = 0;
     retransmits_ = 0;
     persist_backoff_ = 0;
@@ -108,6 +112,7 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
   for (std::size_t i = 0; i < info.count; ++i) log_.on_sack(info.blocks[i].left, info.blocks[i].right, delivered);
   rack_.end_of_ack(snd_.una(), snd_nxt_, info.dsack.has_value());
   tlp_on_ack(now, ack, acked > 0, info);
+  (void)undo_on_ack(now, ack, acked > 0, ts_age, info);
 
   const std::uint32_t delivered_bytes = acked + info.newly_sacked;
   if (recovery_ && !ack.before(recovery_->point)) {
@@ -116,6 +121,7 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
     prr_allow_ = 0;
     scc_->on_recovery_end(now);
     rack_.on_recovery_end();
+    undo_on_episode_end();
   }
   if (detect_losses(now)) {
     prr_on_ack(delivered_bytes);
@@ -152,6 +158,7 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
 bool Sender::detect_losses(Instant now) {
   // RFC 8985 §6.2 step 5; the reordering timer waits for the earliest
   // segment that is not lost yet but will be unless its ACK comes.
+  if (frto_step_ != 0) return false;  // F-RTO decides first (sender_undo.cpp)
   const Duration srtt = rtt_.srtt().value_or(Duration{});
   const Rack::Detected d = rack_.detect_loss(log_, now, srtt, in_loss_recovery());
   if (d.recheck) {
@@ -181,6 +188,7 @@ void Sender::enter_recovery(Instant now) {
   // RFC 6937 §3.1: RecoverFS, prr_delivered and prr_out start here.
   recover_ = snd_max_ - 1;
   recovery_ = Recovery{snd_max_, 0, 0, flight_size()};
+  undo_begin(false);
   scc_->on_loss(now, flight_size());
   ++stats_.fast_retransmits;
   ++stats_.sack_recoveries;
@@ -220,18 +228,24 @@ void Sender::on_data_timeout_sack(Instant now) {
   // resent is what the log says is missing: every segment not SACKed is
   // lost (RFC 6675 §5.1, RFC 8985 §6.3), SACKed data is not sent again,
   // and SND.NXT stays where it is.
+  // F-RTO (RFC 5682) only for a first timeout outside any recovery.
+  const bool fresh = !in_loss_recovery();
   scc_->on_rto(now, flight_size());
+  undo_begin(true);
   recovery_.reset();
   prr_allow_ = 0;
   recover_ = snd_max_ - 1;
   dup_acks_ = 0;
   rto_recovery_ = snd_max_;
   tlp_end_.reset();
-  log_.mark_all_lost();
   timers_.cancel(TimerKind::kReorder);
   timers_.cancel(TimerKind::kLossProbe);
   rtt_.backoff();
-  if (const SentLog::Segment* s = log_.next_lost()) (void)send_retransmission(now, *s, false);
+  frto_step_ = 0;
+  if (!fresh || !frto_start(now)) {
+    log_.mark_all_lost();
+    if (const SentLog::Segment* s = log_.next_lost()) (void)send_retransmission(now, *s, false);
+  }
   arm_retransmit(now);
 }
 
@@ -245,6 +259,7 @@ bool Sender::send_retransmission(Instant now, const SentLog::Segment& s, bool pr
   if (data == 0 && !fin) return false;
   if (!timestamps_) rtt_probe_.reset();  // Karn: its ACK could be for either copy
   if (!send_segment(now, seq, data, fin, true)) return false;
+  if (!probe) undo_note_retransmission(now);
   const auto used = static_cast<std::uint32_t>(data + (fin ? 1 : 0));
   if (recovery_) {
     prr_allow_ -= used;

@@ -62,12 +62,19 @@ const SentLog::Segment* SentLog::next_lost() const {
   return nullptr;
 }
 
-void SentLog::mark_all_lost() {
+void SentLog::mark_all_lost(bool keep_resent) {
   for (Segment& s : segs_) {
-    if (s.sacked) continue;
+    if (s.sacked || (keep_resent && s.rexmit_out)) continue;
     s.lost = true;
     s.rto_lost = true;
     s.rexmit_out = false;
+  }
+}
+
+void SentLog::clear_lost() {
+  for (Segment& s : segs_) {
+    s.lost = false;
+    s.rto_lost = false;
   }
 }
 

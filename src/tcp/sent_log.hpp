@@ -87,8 +87,11 @@ class SentLog {
   // and not resent since it was deemed lost; nullptr when none.
   const Segment* next_lost() const;
   // After a retransmission timeout every record not SACKed is lost (RFC
-  // 6675 §5.1, RFC 8985 §6.3); retransmissions in flight count no more.
-  void mark_all_lost();
+  // 6675 §5.1, RFC 8985 §6.3); retransmissions in flight count no more —
+  // unless `keep_resent`, which leaves records resent since alone.
+  void mark_all_lost(bool keep_resent = false);
+  // The losses proved spurious (RFC 4015): no record is deemed lost.
+  void clear_lost();
   bool any_lost() const;
 
  private:
