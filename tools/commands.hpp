@@ -149,6 +149,7 @@ struct RealOptions {
   std::uint32_t snaplen = 262144;
   double loss = 0;         // drop this fraction of frames each way between the TAP and the stack
   std::uint64_t seed = 1;  // of the drops (runtime/frame_loss.hpp)
+  bool tcp_stats = false;  // print the TCP counters of all connections on stderr at exit
 };
 
 struct PingOptions {

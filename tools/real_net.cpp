@@ -32,6 +32,9 @@ void add_real_options(CLI::App* cmd, RealOptions& o) {
       ->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed of --loss's drops: the same seed drops the same frames of each direction")
       ->capture_default_str();
+  cmd->add_flag("--tcp-stats", o.tcp_stats,
+                "At exit, print on stderr the TCP counters summed over every connection (those that are not 0: "
+                "retransmissions by cause, RTO expiries, SACK blocks sent and received, ...)");
 }
 
 Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions& o) {
@@ -98,12 +101,20 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
   if (gateway) host.set_default_gateway(*gateway, iface);
   h->loop_->attach(*h->stack_, *h->tap_, h->pcap_ ? &*h->pcap_ : nullptr, h->loss_ ? &*h->loss_ : nullptr);
   h->addr_ = *cidr;
+  h->tcp_stats_ = o.tcp_stats;
   return h;
 }
 
 RealHost::~RealHost() {
   loop_.reset();  // its last frames (FINs, RSTs) meet the loss too
   if (loss_) fmt::print(stderr, "wirestack: {}\n", loss_->summary());
+  if (tcp_stats_) {
+    std::string line;
+    for (const auto& [name, value] : stack_->tcp().connection_totals().fields()) {
+      if (value != 0) line += fmt::format(" {} {}", name, value);
+    }
+    fmt::print(stderr, "wirestack: tcp:{}\n", line.empty() ? " (no counter above 0)" : line);
+  }
   if (pcap_) pcap_->flush();
   if (signal_fd_ >= 0) ::close(signal_fd_);
 }

@@ -1,5 +1,5 @@
 // What the real-wire commands (ping, nc, serve, get) share: the options
-// --tap/--ip/--gateway/--mac/--pcap/--snaplen/--loss/--seed, and RealHost — a TAP device,
+// --tap/--ip/--gateway/--mac/--pcap/--snaplen/--loss/--seed/--tcp-stats, and RealHost — a TAP device,
 // a Stack whose interface 0 is that device, and the RealtimeLoop that
 // drives them.
 #pragma once
@@ -60,6 +60,7 @@ class RealHost {
   Ipv4Cidr addr_;
   std::string pcap_path_;
   int signal_fd_ = -1;
+  bool tcp_stats_ = false;  // --tcp-stats: print the counters at exit
 };
 
 }  // namespace ws::cli
