@@ -71,7 +71,6 @@ class Rack {
   Duration min_rtt_;                // RACK.min_RTT
   std::optional<SeqNum> fack_;      // RACK.fack: the highest end delivered
   bool reordering_seen_ = false;    // RACK.reordering_seen
-  bool newly_reordered_ = false;    // a segment of this ACK arrived below RACK.fack
   std::optional<SeqNum> dsack_round_;  // RACK.dsack_round
   unsigned reo_wnd_mult_ = 1;          // RACK.reo_wnd_mult
   unsigned reo_wnd_persist_ = kReoWndPersist;  // RACK.reo_wnd_persist
