@@ -121,7 +121,15 @@ std::size_t Connection::send(Instant now, Bytes data) {
 
 std::size_t Connection::recv(Instant now, MutBytes out) {
   const std::size_t n = receiver_.buffer().read(out);
-  if (n > 0) maybe_window_update(now);
+  if (n == 0) return 0;
+  if (receiver_.ack_on_drain()) {
+    // A pushed segment fully read: its sender may be waiting (receiver.hpp).
+    // The delayed ACK becomes due now — data the application sends in
+    // reply at this instant still carries it.
+    timers_.arm(TimerKind::kDelayedAck, now);
+  } else {
+    maybe_window_update(now);
+  }
   return n;
 }
 
@@ -261,7 +269,12 @@ void Connection::on_timer(Instant now) {
       case TimerKind::kRetransmit: on_retransmit_timeout(now); break;
       case TimerKind::kPersist: sender_.on_persist_timeout(now); break;
       case TimerKind::kReorder: sender_.on_reorder_timeout(now); break;
-      case TimerKind::kLossProbe: sender_.on_probe_timeout(now); break;
+      case TimerKind::kLossProbe:
+        // A probe while the data it would resend still waits in this host
+        // would leave right behind it (held_in_host): no probe; the RTO,
+        // re-armed after the probe's time, stays.
+        if (!held_in_host(sender_.una())) sender_.on_probe_timeout(now);
+        break;
       case TimerKind::kDelayedAck:
         ++stats_.delayed_acks;
         send_ack(now);

@@ -265,7 +265,7 @@ void Connection::process_text_and_fin(Instant now, const TcpSegment& seg) {
     finish(std::nullopt);
     return;
   }
-  const InsertResult r = receiver_.on_text(now, seg.seq, seg.payload, seg.flags.fin(), read_shutdown_);
+  const InsertResult r = receiver_.on_text(now, seg.seq, seg.payload, seg.flags.fin(), read_shutdown_, seg.flags.psh());
   stats_.bytes_received += r.in_order;
   if (r.out_of_order) ++stats_.out_of_order_segments;
   if (!r.fin_reached) return;

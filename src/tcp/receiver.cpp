@@ -42,7 +42,7 @@ bool Receiver::acceptable(const TcpSegment& seg) const {
   return seg.seq.in_window(nxt, wnd) || (seg.seq + (len - 1)).in_window(nxt, wnd);
 }
 
-InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin, bool discard) {
+InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin, bool discard, bool push) {
   const bool had_gap = rcv_.held_ranges() > 0;
   const SeqNum nxt = rcv_.rcv_nxt();
   const std::size_t room = rcv_.window();
@@ -74,6 +74,7 @@ InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin,
   } else if (!timers_.armed(TimerKind::kDelayedAck)) {
     timers_.arm(TimerKind::kDelayedAck, now + delayed_ack_);
   }
+  if (push && r.in_order > 0) pushed_ = true;
   return r;
 }
 
@@ -120,6 +121,7 @@ std::size_t Receiver::sack_blocks(std::span<SackBlock> out, bool& dsack) {
 
 void Receiver::on_ack_sent() {
   ack_now_ = false;
+  pushed_ = false;
   unacked_segments_ = 0;
   timers_.cancel(TimerKind::kDelayedAck);
 }

@@ -41,7 +41,17 @@ class Receiver {
   bool acceptable(const TcpSegment& seg) const;
   // Text and FIN of an acceptable segment; schedules the ACK (at once or
   // delayed, above). `discard`: SHUT_RD — acknowledge, then drop the data.
-  InsertResult on_text(Instant now, SeqNum seq, Bytes payload, bool fin, bool discard);
+  // `push`: the segment carried PSH (the sender has nothing more for now).
+  InsertResult on_text(Instant now, SeqNum seq, Bytes payload, bool fin, bool discard, bool push = false);
+  // The application has read everything after a pushed segment whose ACK
+  // is being delayed: the sender is likely waiting on that ACK (Nagle holds
+  // its next small segment while this one is unacknowledged), and nothing
+  // else will come to trigger it. As Linux does, ACK now (the connection
+  // makes the delayed ACK due at once, so that a reply the application
+  // sends at the same instant still carries it).
+  bool ack_on_drain() const {
+    return pushed_ && timers_.armed(TimerKind::kDelayedAck) && rcv_.buffered() == 0;
+  }
 
   // SACK blocks for an outgoing ACK (RFC 2018 §4), at most out.size(): a
   // D-SACK block first when the last segment repeated data (RFC 2883 §4),
@@ -79,6 +89,7 @@ class Receiver {
  private:
   Reassembler rcv_;
   std::uint16_t mss_;
+  bool pushed_ = false;  // in-order data with PSH arrived since the last ACK
   Duration delayed_ack_;
   TimerSet& timers_;
   SeqNum rcv_adv_;                  // right edge of the window we last advertised

@@ -30,6 +30,12 @@ TcpLayer::TcpLayer(Host& host, Limits limits, std::function<void(SocketId)> noti
       next_ephemeral_(static_cast<std::uint16_t>(kEphemeralFirst + host.rng().below(kEphemeralLast - kEphemeralFirst + 1))) {
   defaults_.rcvbuf = limits.default_rcvbuf;
   defaults_.sndbuf = limits.default_sndbuf;
+  // What every stack offers unless told otherwise: window scaling,
+  // timestamps (RFC 7323), SACK (RFC 2018) and CUBIC (RFC 9438), as Linux.
+  defaults_.window_scale = true;
+  defaults_.timestamps = true;
+  defaults_.sack = true;
+  defaults_.cc = tcp::CcKind::Cubic;
   host_.register_protocol(ipproto::kTcp,
                           ProtocolHandler{[this](Instant now, const Ipv4Header& h, Bytes p, Bytes) {
                                             on_datagram(now, h, p);

@@ -56,6 +56,33 @@ TEST_F(ConnectionTest, DataTransferAsInSeed000) {
   EXPECT_EQ(std::string(buf.begin(), buf.begin() + 10), "0123456789");
 }
 
+// A pushed segment read to the end: its sender may hold its next segment
+// under Nagle until this ACK (RFC 1122 §4.2.3.4 and §4.2.3.2 wait on each
+// other); the delayed ACK becomes due at once — but a reply sent at the
+// same instant still carries it (seed 000's segment 5).
+TEST_F(ConnectionTest, PushedDataReadToTheEndIsAcknowledgedAtOnce) {
+  establish();
+  in(Seg(8001, kA | kP).ack(1001).data("tail"));
+  EXPECT_TRUE(take().empty()) << "delayed ACK" << trace();
+  std::vector<std::uint8_t> buf(100);
+  ASSERT_EQ(conn->recv(now, buf), 4u);
+  EXPECT_EQ(conn->timers().deadline(TimerKind::kDelayedAck), now);
+  advance(Duration::zero());
+  const auto ack = one();
+  EXPECT_EQ(ack.seg.ack, SeqNum(8005));
+  EXPECT_TRUE(ack.data.empty());
+
+  // Read with a reply at the same instant: one segment, data and ACK.
+  in(Seg(8005, kA | kP).ack(1001).data("ping"));
+  ASSERT_EQ(conn->recv(now, buf), 4u);
+  conn->send(now, std::vector<std::uint8_t>{'p', 'o', 'n', 'g'});
+  const auto reply = one();
+  EXPECT_EQ(reply.seg.ack, SeqNum(8009));
+  EXPECT_EQ(reply.data.size(), 4u);
+  advance(Duration::zero());
+  EXPECT_TRUE(take().empty()) << trace();
+}
+
 TEST_F(ConnectionTest, FourWayCloseAndTimeWait) {
   establish();
   conn->close(now);  // segment 7: FIN

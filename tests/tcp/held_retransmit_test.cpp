@@ -174,11 +174,18 @@ class HeldDataTest : public HeldRetransmitTest {
     return c;
   }
   HeldDataTest() : HeldRetransmitTest(short_arp()) {}
+  // The timeline of RFC 6298 alone: without SACK there is no tail loss
+  // probe (RFC 8985 §7) before each timeout.
+  void without_sack() {
+    client().tcp().defaults().sack = false;
+    server().tcp().defaults().sack = false;
+  }
 };
 
 // Data sent after the client's ARP entry expired waits in the ARP queue
 // through three timeouts; it leaves once, when ARP resolves.
 TEST_F(HeldDataTest, DataWaitingForArpIsNotCopiedAndTheTimerBacksOff) {
+  without_sack();
   listen();
   connect();
   sim.run_until(at(6000));
@@ -220,6 +227,31 @@ TEST_F(HeldDataTest, DataWaitingForArpIsNotCopiedAndTheTimerBacksOff) {
   EXPECT_EQ(conn().stats().retransmits_held_queued, 3u);
   EXPECT_EQ(conn().stats().retransmitted_segments, 0u);
   EXPECT_FALSE(conn().timers().armed(TimerKind::kRetransmit));
+}
+
+// With SACK a tail loss probe (RFC 8985 §7) comes before each timeout; it
+// is not sent either while the data waits for ARP.
+TEST_F(HeldDataTest, NoTailLossProbeWhileTheDataWaitsForArp) {
+  listen();
+  connect();
+  sim.run_until(at(6000));
+  ASSERT_EQ(conn().state(), State::Established) << trace;
+  ASSERT_TRUE(conn().sack_enabled());
+  server_link_down(true);
+  const std::vector<std::uint8_t> data(100, 'x');
+  ASSERT_EQ(*client().send_to(sim.now(), cli, data), data.size());
+  sim.kick(lan.client);
+  sim.run_until(at(7500));
+  for (const Sent& s : sent) EXPECT_EQ(s.len, 0u) << "data left while waiting for ARP" << trace;
+  EXPECT_EQ(conn().stats().tlp_probes, 0u);
+  EXPECT_EQ(conn().stats().retransmitted_segments, 0u);
+  EXPECT_GE(conn().stats().retransmits_held_queued, 2u);  // the probe's time and the RTO's
+  server_link_down(false);
+  sim.run_until(at(9000));
+  std::size_t data_segments = 0;
+  for (const Sent& s : sent) data_segments += s.len > 0 ? 1 : 0;
+  EXPECT_EQ(data_segments, 1u) << trace;
+  EXPECT_EQ(conn().snd_una(), conn().snd_nxt()) << trace;
 }
 
 // One stack driven by hand, whose driver has not yet popped the SYN from

@@ -41,6 +41,9 @@ struct Seen {
 class LayerTest : public ::testing::Test {
  protected:
   LayerTest() : lan(sim::build_lan(sim, sim::LinkConfig::with_delay(Duration::millis(1)))) {
+    // The figures below are RFC 9293's, with unscaled windows.
+    server().tcp().defaults().window_scale = false;
+    client().tcp().defaults().window_scale = false;
     sim.add_capture(lan.server, 0, cap);
     server().tcp().set_state_hook([this](const tcp::FourTuple& t, State a, State b) {
       server_arcs.push_back(fmt::format("{}:{} {}>{}", t.remote.port, t.local.port, to_string(a), to_string(b)));
