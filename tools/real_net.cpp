@@ -34,7 +34,8 @@ void add_real_options(CLI::App* cmd, RealOptions& o) {
       ->capture_default_str();
   cmd->add_flag("--tcp-stats", o.tcp_stats,
                 "At exit, print on stderr the TCP counters summed over every connection (those that are not 0: "
-                "retransmissions by cause, RTO expiries, SACK blocks sent and received, ...)");
+                "retransmissions by cause, RTO expiries, SACK blocks sent and received, path MTU reductions, ...), "
+                "then the TCP layer's (ICMP errors used or ignored by reason, fragmentation needed accepted, ...)");
 }
 
 Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions& o) {
@@ -114,6 +115,11 @@ RealHost::~RealHost() {
       if (value != 0) line += fmt::format(" {} {}", name, value);
     }
     fmt::print(stderr, "wirestack: tcp:{}\n", line.empty() ? " (no counter above 0)" : line);
+    // The layer's own counters: segments no connection took, and what
+    // became of each ICMP error (tcp/icmp_errors.cpp).
+    std::string layer;
+    for (const auto& l : stack_->tcp().stats().nonzero()) layer += fmt::format(" {} {}", l.name, l.value);
+    fmt::print(stderr, "wirestack: tcp layer:{}\n", layer.empty() ? " (no counter above 0)" : layer);
   }
   if (pcap_) pcap_->flush();
   if (signal_fd_ >= 0) ::close(signal_fd_);

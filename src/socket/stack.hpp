@@ -134,7 +134,9 @@ class Stack {
   };
   SockResult<Accepted> accept(SocketId listener);
   SockResult<void> shutdown(Instant now, SocketId s, ShutdownHow how);
-  // SO_ERROR: the error a failed connect (or a reset) left, reported once.
+  // SO_ERROR: the error a failed connect (or a reset, or a timeout) left,
+  // reported once; on a live stream, the latest soft error (an ICMP
+  // unreachable, RFC 1122 §4.2.3.9), cleared by reading it, as Linux.
   std::optional<SockError> take_error(SocketId s);
 
   SockResult<void> set_option(Instant now, SocketId s, SockOpt opt, int value);

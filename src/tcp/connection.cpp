@@ -74,24 +74,6 @@ void Connection::open_passive(Instant now, const TcpSegment& syn) {
   sender_.arm_retransmit(now);
 }
 
-void Connection::on_icmp_error(Instant now, SockError error) {
-  (void)now;
-  // RFC 1122 §4.2.3.9 calls unreachables soft errors; like Linux, a
-  // connection still in its handshake gives up at once (the connect fails
-  // with the error), an established one only remembers it.
-  if (state_ == State::SynSent) {
-    finish(error);
-  } else if (!is_closed()) {
-    soft_error_ = error;
-  }
-}
-
-std::optional<SockError> Connection::take_soft_error() {
-  auto e = soft_error_;
-  soft_error_.reset();
-  return e;
-}
-
 bool Connection::can_send() const {
   if (sender_.buffer().fin_queued()) return false;
   switch (state_) {
@@ -237,7 +219,7 @@ void Connection::set_keepalive_params(Instant now, Duration idle, Duration inter
   X(out_of_order_segments) X(resets_received) X(paws_rejected) X(sack_blocks_sent) X(dsack_blocks_sent)        \
   X(sack_blocks_received) X(retransmits_held_queued) X(dsack_blocks_received) X(sack_recoveries)               \
   X(rack_retransmits) X(rto_retransmits) X(tlp_probes) X(tlp_retransmits) X(tlp_recoveries) X(spurious_rtos)                    \
-  X(spurious_recoveries) X(cc_undos)
+  X(spurious_recoveries) X(cc_undos) X(path_mtu_reductions)
 
 ConnectionStats& ConnectionStats::operator+=(const ConnectionStats& o) {
 #define WS_ADD(name) name += o.name;
@@ -293,7 +275,7 @@ void Connection::on_retransmit_timeout(Instant now) {
   const unsigned in_a_row = sender_.note_timeout();
   if (state_ == State::SynSent || state_ == State::SynReceived) {
     if (in_a_row > config_.syn_retries) {
-      finish(SockError::TimedOut);
+      finish(timeout_error());
       return;
     }
     // RFC 6298 §5.5–5.6 (and §5.7 once the handshake completes).
@@ -311,7 +293,7 @@ void Connection::on_retransmit_timeout(Instant now) {
                            ? now - sender_.waiting_since() >= config_.user_timeout
                            : config_.max_retransmits != 0 && in_a_row > config_.max_retransmits;
   if (give_up) {
-    finish(SockError::TimedOut);
+    finish(timeout_error());
     return;
   }
   if (held_in_host(sender_.una())) {
@@ -344,9 +326,10 @@ bool Connection::held_in_host(SeqNum first) {
 void Connection::on_keepalive_timeout(Instant now) {
   if (state_ != State::Established) return;
   if (keepalive_sent_ >= config_.keepalive_probes) {
-    // RFC 1122 §4.2.3.6: the peer is gone. Linux resets and reports ETIMEDOUT.
+    // RFC 1122 §4.2.3.6: the peer is gone. Linux resets and reports
+    // ETIMEDOUT (or the soft error that explains it).
     send_rst(sender_.nxt(), receiver_.ack_number());
-    finish(SockError::TimedOut);
+    finish(timeout_error());
     return;
   }
   ++keepalive_sent_;

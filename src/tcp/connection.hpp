@@ -22,7 +22,8 @@
 //
 // Files: connection.cpp (lifecycle, user calls, timers), input.cpp
 // (segment arrival in RFC 9293 §3.10.7's order), output.cpp (SYN, ACK,
-// RST and the header of every segment).
+// RST and the header of every segment), icmp_errors.cpp (ICMP errors:
+// soft errors, path MTU discovery).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +36,7 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "ip/path_mtu.hpp"
 #include "socket/address.hpp"
 #include "socket/error.hpp"
 #include "tcp/cc_factory.hpp"
@@ -136,6 +138,8 @@ struct ConnectionStats {
   // Retransmission timeouts that sent nothing: the segment to resend was
   // still waiting in this host (Connection::held_in_host).
   std::uint64_t retransmits_held_queued = 0;
+  // ICMP fragmentation needed that lowered the segment size (RFC 1191).
+  std::uint64_t path_mtu_reductions = 0;
 
   ConnectionStats& operator+=(const ConnectionStats& o);
   // Name/value pairs in declaration order, for nstat-like printing.
@@ -174,9 +178,18 @@ class Connection final : private SegmentOut {
   void on_segment(Instant now, const TcpSegment& seg);
   void on_timer(Instant now);
   Instant next_deadline() const { return timers_.next_deadline(); }
+  // ICMP errors (icmp_errors.cpp). The layer has matched the quoted
+  // header's 4-tuple; this says whether its sequence number is one this
+  // connection has sent and not yet seen acknowledged (RFC 5927 §4.1).
+  bool icmp_quote_in_flight(SeqNum seq) const;
   // An ICMP error about this connection (RFC 1122 §4.2.3.9, RFC 5461):
   // fatal while connecting, remembered as a soft error otherwise.
   void on_icmp_error(Instant now, SockError error);
+  // Fragmentation needed (RFC 1191): the path's MTU is `report.mtu`.
+  // Lowers the segment size and resends what was in flight at the old
+  // size; true when the size went down (a report not below the current
+  // segment size changes nothing, §3).
+  bool on_packet_too_big(Instant now, const PathMtuReport& report);
 
   // --- user calls (RFC 9293 §3.10.2–§3.10.6) ---
   // Queues what fits in the send buffer; returns the count (0: full).
@@ -201,7 +214,13 @@ class Connection final : private SegmentOut {
   bool orphaned() const { return orphaned_; }
   // The error that ended (or, for soft errors, troubled) the connection.
   std::optional<SockError> error() const { return error_; }
+  // The latest soft error, once (SO_ERROR on a live connection, as Linux).
   std::optional<SockError> take_soft_error();
+  // Whether our datagrams carry DF (RFC 1191 §3): yes, unless a router
+  // reported an MTU below kMinPathMtu.
+  bool dont_fragment() const { return dont_fragment_; }
+  // The path MTU the last effective fragmentation-needed reported (0: none).
+  std::uint16_t path_mtu() const { return path_mtu_; }
   std::size_t readable_bytes() const { return receiver_.buffer().buffered(); }
   bool eof() const { return receiver_.buffer().fin_received() && receiver_.buffer().buffered() == 0; }
   std::size_t send_space() const;
@@ -244,6 +263,10 @@ class Connection final : private SegmentOut {
   void set_state(State next);
   void enter_time_wait(Instant now);
   void finish(std::optional<SockError> error);  // → CLOSED, timers off
+  // Why a connection that gave up failed: RFC 1122 §4.2.3.9 asks that soft
+  // errors reach the application, so one seen meanwhile (a host
+  // unreachable, say) is reported instead of ETIMEDOUT, as Linux does.
+  SockError timeout_error() const { return soft_error_.value_or(SockError::TimedOut); }
   void restart_keepalive(Instant now);
   void on_retransmit_timeout(Instant now);
   bool held_in_host(SeqNum first);
@@ -291,6 +314,8 @@ class Connection final : private SegmentOut {
   SeqNum last_ack_sent_;          // Last.ACK.sent (RFC 7323 §4.3)
   std::optional<SockError> error_;
   std::optional<SockError> soft_error_;
+  bool dont_fragment_ = true;     // DF on our datagrams (RFC 1191 §3)
+  std::uint16_t path_mtu_ = 0;    // the last path MTU that lowered our segments
   SeqNum irs_;
   unsigned keepalive_sent_ = 0;
 

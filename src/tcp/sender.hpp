@@ -99,6 +99,11 @@ class Sender {
   void on_reorder_timeout(Instant now);
   // RFC 8985 §7.3: the probe timeout — send one segment to draw an ACK.
   void on_probe_timeout(Instant now);
+  // The path MTU fell (RFC 1191 §6.4; sender_pmtu.cpp): from now on a
+  // segment carries at most `mss` bytes less the timestamp option, and
+  // whatever was in flight is sent again by the next output(). False (and
+  // nothing changes) when that is not below the current segment size.
+  bool on_path_mtu(Instant now, std::uint16_t mss);
   // Sends what the windows, Nagle and SWS avoidance allow (§3.8.6.2.1).
   void output(Instant now);
 
@@ -141,6 +146,8 @@ class Sender {
   void update_window(const TcpSegment& seg);
   bool send_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bool retransmission);
   void retransmit_first(Instant now);
+  // After on_path_mtu: everything in flight counts as lost (sender_pmtu.cpp).
+  void resend_in_flight(Instant now);
   // The SACK path (sender_sack.cpp, sender_tlp.cpp).
   struct SackInfo {
     std::uint32_t newly_sacked = 0;             // bytes the scoreboard did not hold

@@ -18,6 +18,15 @@ std::size_t TcpLayer::TupleHash::operator()(const TupleKey& k) const noexcept {
   return static_cast<std::size_t>(a * 0xbf58476d1ce4e5b9ULL);
 }
 
+std::vector<TcpStats::Line> TcpStats::nonzero() const {
+  std::vector<Line> out;
+#define WS_LIST_COUNTER(name, text) \
+  if (name != 0) out.push_back(Line{#name, text, name});
+  WS_TCP_LAYER_COUNTERS(WS_LIST_COUNTER)
+#undef WS_LIST_COUNTER
+  return out;
+}
+
 TcpLayer::TupleKey TcpLayer::key_of(const FourTuple& t) {
   return TupleKey{t.local.ip.to_u32(), t.remote.ip.to_u32(), t.local.port, t.remote.port};
 }
@@ -41,8 +50,7 @@ TcpLayer::TcpLayer(Host& host, Limits limits, std::function<void(SocketId)> noti
                                             on_datagram(now, h, p);
                                           },
                                           [this](Instant now, const IcmpMessage& m, const QuotedDatagram& q) {
-                                            now_ = now;
-                                            on_icmp_error(m, q);
+                                            on_icmp_error(now, m, q);
                                           }});
 }
 
@@ -75,7 +83,9 @@ TcpLayer::ConnId TcpLayer::create(Instant now, const tcp::ConnectionConfig& cfg,
       isn_.generate(now, tuple.local.ip, tuple.local.port, tuple.remote.ip, tuple.remote.port));
   pinned_isn_.reset();
   const ConnId id = next_conn_++;
-  auto conn = std::make_unique<Connection>(c, tuple, iss, [this, tuple](const TcpSegment& s) { transmit(tuple, s); });
+  auto conn = std::make_unique<Connection>(c, tuple, iss, [this, tuple, id](const TcpSegment& s) {
+    transmit(tuple, s, dont_fragment(id));
+  });
   conn->set_state_hook([this, tuple](State a, State b) {
     if (state_hook_) state_hook_(tuple, a, b);
   });
@@ -142,13 +152,19 @@ void TcpLayer::after(ConnId id, bool notify_socket) {
 
 // --- wire -----------------------------------------------------------------------
 
-void TcpLayer::transmit(const FourTuple& tuple, const TcpSegment& seg) {
+void TcpLayer::transmit(const FourTuple& tuple, const TcpSegment& seg, bool dont_frag) {
   scratch_.resize(seg.buffer_len());
   seg.emit(scratch_, tuple.local.ip, tuple.remote.ip);
   ++stats_.segments_sent;
   // A failed send (no route, no buffers) is a lost segment: the
-  // retransmission timer covers it.
-  (void)host_.send_ipv4(now_, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_);
+  // retransmission timer covers it. DF: RFC 1191 §3, path MTU discovery
+  // for every TCP segment (tcp/icmp_errors.cpp reads the answers).
+  (void)host_.send_ipv4(now_, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_, dont_frag);
+}
+
+bool TcpLayer::dont_fragment(ConnId id) const {
+  auto it = conns_.find(id);
+  return it == conns_.end() || it->second.conn->dont_fragment();
 }
 
 bool TcpLayer::segment_in_host(const FourTuple& tuple, SeqNum seq) const {
@@ -250,27 +266,6 @@ void TcpLayer::on_listen(Instant now, SocketId listener_id, const FourTuple& tup
   l.syn_queue.push_back(id);
   ++stats_.passive_opens;
   e.conn->open_passive(now, seg);
-  after(id);
-}
-
-void TcpLayer::on_icmp_error(const IcmpMessage& m, const QuotedDatagram& q) {
-  if (q.data.size() < 4) return;
-  const FourTuple tuple{{q.header.src, load_be16(q.data.data())}, {q.header.dst, load_be16(q.data.data() + 2)}};
-  auto it = by_tuple_.find(key_of(tuple));
-  if (it == by_tuple_.end()) return;
-  SockError err = SockError::HostUnreach;
-  if (m.type == IcmpType::DestUnreachable) {
-    switch (m.code) {
-      case icmp_unreach::kNet: err = SockError::NetUnreach; break;
-      case icmp_unreach::kPort:
-      case icmp_unreach::kProtocol: err = SockError::ConnRefused; break;
-      case icmp_unreach::kFragNeeded: return;  // path MTU discovery: not yet
-      default: break;
-    }
-  }
-  ++stats_.icmp_errors;
-  const ConnId id = it->second;
-  conns_.at(id).conn->on_icmp_error(now_, err);
   after(id);
 }
 
@@ -442,10 +437,17 @@ SockResult<void> TcpLayer::connect(Instant now, SocketId id, SocketAddress peer)
 
 std::optional<SockError> TcpLayer::take_error(SocketId id) {
   Socket& s = sock(id);
-  const Connection* c = conn_of(s);
-  if (!c || !c->error() || s.error) return std::nullopt;
-  s.error = c->error();
-  return s.error;
+  Connection* c = conn_of(s);
+  if (!c) return std::nullopt;
+  if (c->error()) {
+    // The error that ended the connection, reported once.
+    if (s.error) return std::nullopt;
+    s.error = c->error();
+    return s.error;
+  }
+  // RFC 1122 §4.2.3.9: soft errors are made available to the application;
+  // like Linux's SO_ERROR, reading one clears it.
+  return c->take_soft_error();
 }
 
 SockResult<std::size_t> TcpLayer::send(Instant now, SocketId id, Bytes data) {

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -28,18 +29,37 @@ namespace ws {
 
 using SocketId = std::uint32_t;
 
+// X-macro: one line per counter, so printing never falls out of step.
+#define WS_TCP_LAYER_COUNTERS(X)                                                                   \
+  X(segments_received, "segments received")                                                       \
+  X(segments_sent, "segments sent")                                                               \
+  X(bad_checksum, "segments dropped: bad checksum")                                               \
+  X(malformed, "segments dropped: bad header or options")                                         \
+  X(resets_sent, "resets sent for segments no connection or listener wanted")                     \
+  X(listen_drops, "SYNs dropped: the backlog was full")                                           \
+  X(active_opens, "active opens")                                                                 \
+  X(passive_opens, "SYNs that created a connection")                                              \
+  X(accepted, "connections accepted")                                                             \
+  X(connections_freed, "connections freed")                                                       \
+  X(icmp_errors, "ICMP errors delivered to a connection (fatal while connecting, else soft)")     \
+  X(icmp_truncated, "ICMP errors ignored: fewer than 8 bytes of TCP header quoted")               \
+  X(icmp_no_connection, "ICMP errors ignored: the quoted header matches no connection")           \
+  X(icmp_out_of_window, "ICMP errors ignored: quoted sequence number not in flight (RFC 5927)")  \
+  X(frag_needed_accepted, "ICMP fragmentation needed: segment size lowered (RFC 1191)")          \
+  X(frag_needed_ignored, "ICMP fragmentation needed ignored: inconsistent or not below the size")
+
 struct TcpStats {
-  std::uint64_t segments_received = 0;
-  std::uint64_t segments_sent = 0;
-  std::uint64_t bad_checksum = 0;       // dropped
-  std::uint64_t malformed = 0;          // dropped: bad header or options
-  std::uint64_t resets_sent = 0;        // for segments no connection or listener wanted
-  std::uint64_t listen_drops = 0;       // SYNs dropped: the backlog was full
-  std::uint64_t active_opens = 0;
-  std::uint64_t passive_opens = 0;      // SYNs that created a connection
-  std::uint64_t accepted = 0;
-  std::uint64_t connections_freed = 0;
-  std::uint64_t icmp_errors = 0;
+#define WS_DECLARE_COUNTER(name, text) std::uint64_t name = 0;
+  WS_TCP_LAYER_COUNTERS(WS_DECLARE_COUNTER)
+#undef WS_DECLARE_COUNTER
+
+  struct Line {
+    std::string_view name;
+    std::string_view text;
+    std::uint64_t value;
+  };
+  // The counters that are not zero, in declaration order (for printing).
+  std::vector<Line> nonzero() const;
 };
 
 // A listening socket's queues (outside TcpLayer: clang cannot construct a
@@ -172,10 +192,13 @@ class TcpLayer {
   tcp::Connection* conn_of(const Socket& s) const;
 
   void on_datagram(Instant now, const Ipv4Header& h, Bytes payload);
-  void on_icmp_error(const IcmpMessage& m, const QuotedDatagram& q);
+  // icmp_errors.cpp: an ICMP error about a datagram of ours carrying TCP.
+  void on_icmp_error(Instant now, const IcmpMessage& m, const QuotedDatagram& q);
   void on_listen(Instant now, SocketId listener_id, const tcp::FourTuple& tuple, const TcpSegment& seg);
   void send_reset_for(Instant now, Ipv4Address src, Ipv4Address dst, const TcpSegment& seg);
-  void transmit(const tcp::FourTuple& tuple, const TcpSegment& seg);
+  void transmit(const tcp::FourTuple& tuple, const TcpSegment& seg, bool dont_frag = true);
+  // Whether connection `id`'s datagrams carry DF (RFC 1191 §3).
+  bool dont_fragment(ConnId id) const;
   // A connection's InHost query: whether a segment of `tuple` occupying
   // `seq` is still queued in the host (Connection::held_in_host).
   bool segment_in_host(const tcp::FourTuple& tuple, SeqNum seq) const;
