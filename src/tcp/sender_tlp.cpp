@@ -18,6 +18,10 @@ namespace {
 // segment's ACK may take (RFC 1122 §4.2.3.2 allows up to 500 ms; Linux's
 // delayed ACK is at most 200 ms, and so is this).
 constexpr Duration kWcDelAckT = Duration::millis(200);
+// A floor under the PTO, as Linux has (10 ms): on a LAN 2·SRTT is well
+// under a millisecond, shorter than any receiver takes to ACK a burst's
+// last segment, and every probe would be spurious.
+constexpr Duration kMinPto = Duration::millis(10);
 }  // namespace
 
 void Sender::schedule_probe(Instant now) {
@@ -31,7 +35,7 @@ void Sender::schedule_probe(Instant now) {
   // 1 s before any RTT sample; never later than the RTO would fire.
   Duration pto = Duration::seconds(1);
   if (const auto srtt = rtt_.srtt()) {
-    pto = *srtt * 2;
+    pto = std::max(*srtt * 2, kMinPto);
     if (flight_size() <= snd_mss_) pto += kWcDelAckT;
   }
   Instant at = now + pto;
