@@ -65,10 +65,15 @@ InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin,
   // it cannot send again until this ACK opens the window, so delaying it
   // would stall the connection for the whole delayed-ACK timeout (a Nagle-
   // held sender and a delaying receiver waiting on each other).
+  // That last ACK is due at once but not sent at once: the application
+  // usually reads at this same instant, and the ACK then carries the
+  // window the read opened instead of a zero window followed by an update.
   const std::int32_t left = rcv_adv_ - rcv_.rcv_nxt();
   const bool window_closing = r.in_order > 0 && left < static_cast<std::int32_t>(mss_);
-  if (r.out_of_order || r.in_order == 0 || had_gap || r.fin_reached || window_closing) {
+  if (r.out_of_order || r.in_order == 0 || had_gap || r.fin_reached) {
     ack_now_ = true;
+  } else if (window_closing) {
+    timers_.arm(TimerKind::kDelayedAck, now);
   } else if (++unacked_segments_ >= 2) {
     ack_now_ = true;
   } else if (!timers_.armed(TimerKind::kDelayedAck)) {

@@ -51,6 +51,14 @@ void Sender::on_peer_syn(const TcpSegment& syn, std::optional<std::uint8_t> peer
   const std::uint16_t overhead = timestamps ? 12 : 0;
   const std::uint16_t mss = std::min(config_.mss, peer_mss);
   snd_mss_ = static_cast<std::uint16_t>(std::max<int>(1, mss - overhead));
+  // A send buffer that holds more than one segment but not two: the second
+  // segment could only ever be partial, and Nagle (RFC 1122 §4.2.3.4) holds
+  // a partial segment while one is unacknowledged — one segment per round
+  // trip. Segments of half the buffer let the whole buffer be in flight
+  // (RFC 9293 §3.7.1: the MSS is an upper bound, the sender may send less).
+  if (config_.sndbuf > snd_mss_ && config_.sndbuf < 2u * snd_mss_) {
+    snd_mss_ = static_cast<std::uint16_t>(config_.sndbuf / 2);
+  }
   timestamps_ = timestamps;
   cc_ = make_controller(snd_mss_, config_.iw10);
   // RFC 7323 §2.3: a shift above 14 is used as 14.
@@ -208,7 +216,13 @@ void Sender::on_data_timeout(Instant now) {
 
 void Sender::on_persist_timeout(Instant now) {
   const std::size_t unsent = snd_.bytes_from(snd_nxt_);
-  if (unsent == 0) return;
+  // (A FIN waits for window too: output_sack.)
+  const bool fin_pending = snd_.fin_queued() && !snd_max_.after(snd_.data_end());
+  if (unsent == 0 && !fin_pending) return;
+  if (snd_wnd_ != 0 && unsent == 0) {
+    output(now);
+    return;
+  }
   if (snd_wnd_ != 0) {
     // The window is open but sender SWS avoidance held back a segment that
     // was too small (output()): this is its override timeout (RFC 9293
@@ -333,7 +347,15 @@ void Sender::output(Instant now) {
         break;
       }
     }
-    const bool fin = fin_pending && len == unsent;
+    // The FIN needs one byte of the peer's window (see output_sack).
+    const bool fin_fits = snd_wnd_ > in_flight + len;
+    const bool fin = fin_pending && len == unsent && fin_fits;
+    if (len == 0 && !fin) {
+      if (fin_pending && snd_wnd_ == 0 && in_flight == 0 && !timers_.armed(TimerKind::kPersist)) {
+        timers_.arm(TimerKind::kPersist, now + rtt_.rto());
+      }
+      break;
+    }
     // After a timeout SND.NXT went back to SND.UNA: what it sends again
     // below SND.MAX is a retransmission (counted so, and never timed: Karn).
     const bool again = snd_nxt_.before(snd_max_);

@@ -318,7 +318,17 @@ void Sender::output_sack(Instant now) {
       }
     }
     if (budget <= 0 && !(fin_pending && unsent == 0)) break;
-    const bool fin = fin_pending && len == unsent;
+    // The FIN takes a sequence number, so it needs one byte of the peer's
+    // window: a receiver with none left must drop it (RFC 9293 §3.10.7.4's
+    // acceptability test), and it would wait for the retransmission timer.
+    const bool fin_fits = rwnd_room > static_cast<std::int64_t>(len);
+    const bool fin = fin_pending && len == unsent && fin_fits;
+    if (len == 0 && !fin) {
+      if (fin_pending && snd_wnd_ == 0 && snd_nxt_ == snd_.una() && !timers_.armed(TimerKind::kPersist)) {
+        timers_.arm(TimerKind::kPersist, now + rtt_.rto());
+      }
+      break;
+    }
     if (!send_segment(now, snd_nxt_, len, fin, false)) break;
     const auto used = static_cast<std::uint32_t>(len + (fin ? 1 : 0));
     snd_nxt_ = snd_nxt_ + used;

@@ -83,6 +83,62 @@ TEST_F(ConnectionTest, PushedDataReadToTheEndIsAcknowledgedAtOnce) {
   EXPECT_TRUE(take().empty()) << trace();
 }
 
+// The ACK of a segment that leaves the sender less than one segment of
+// window is due at once; an application that reads at the same instant
+// gets its window into that ACK (no zero window, then an update).
+TEST_F(ConnectionTest, ClosingWindowAckCarriesAReadAtTheSameInstant) {
+  ConnectionConfig cfg;
+  cfg.rcvbuf = 2048;
+  make(cfg);
+  conn->open_active(now);
+  take();
+  in(Seg(8000, kS).ack(1001).mss(1024));
+  take();
+  in(Seg(8001, kA).ack(1001).data(std::string(1024, 'a')));
+  in(Seg(8001 + 1024, kA).ack(1001).data(std::string(1000, 'b')));
+  take();  // the second segment's ACK
+  in(Seg(8001 + 2024, kA).ack(1001).data(std::string(24, 'c')));  // 0 bytes of window left
+  EXPECT_TRUE(take().empty()) << trace();
+  std::vector<std::uint8_t> buf(4096);
+  ASSERT_EQ(conn->recv(now, buf), 2048u);
+  advance(Duration::zero());
+  const auto ack = one();
+  EXPECT_EQ(ack.seg.ack, SeqNum(8001 + 2048));
+  EXPECT_EQ(ack.seg.window, 2048) << "the window the read opened, in the same ACK";
+}
+
+// A send buffer holding more than one segment but not two: segments of
+// half the buffer, so Nagle never holds the second one for a round trip.
+TEST_F(ConnectionTest, SegmentsOfHalfASendBufferBetweenOneAndTwoSegments) {
+  ConnectionConfig cfg;
+  cfg.sndbuf = 2048;
+  establish(cfg);  // the peer's MSS is 1024: the buffer holds two segments
+  EXPECT_EQ(conn->effective_mss(), 1024);
+  cfg.sndbuf = 1500;
+  establish(cfg);
+  EXPECT_EQ(conn->effective_mss(), 750);
+  cfg.sndbuf = 1000;  // less than one segment: whole-buffer segments
+  establish(cfg);
+  EXPECT_EQ(conn->effective_mss(), 1024);
+}
+
+// The FIN takes a sequence number: it waits while the peer's window is
+// full (a receiver with no window would drop it) and leaves with the ACK
+// that opens it.
+TEST_F(ConnectionTest, FinWaitsForOneByteOfWindow) {
+  establish();
+  in(Seg(8001, kA).ack(1001).win(1000));
+  conn->send(now, std::vector<std::uint8_t>(1000, 'f'));
+  conn->close(now);
+  auto data = one();
+  EXPECT_EQ(data.data.size(), 1000u);
+  EXPECT_FALSE(data.seg.flags.fin()) << "no window left for the FIN";
+  in(Seg(8001, kA).ack(2001).win(1000));
+  const auto fin = one();
+  EXPECT_TRUE(fin.seg.flags.fin());
+  EXPECT_EQ(fin.seg.seq, SeqNum(2001));
+}
+
 TEST_F(ConnectionTest, FourWayCloseAndTimeWait) {
   establish();
   conn->close(now);  // segment 7: FIN
@@ -435,6 +491,7 @@ TEST_F(ConnectionTest, ReceiverAdvertisesItsFreeBufferAndReopensTheWindow) {
   take();
   in(Seg(8001, kA).ack(1001).data(std::string(2048, 'a')));
   in(Seg(8001 + 2048, kA).ack(1001).data(std::string(2048, 'b')));
+  advance(Duration::zero());  // the ACK of a closing window is due at this instant
   auto acks = take();
   ASSERT_FALSE(acks.empty());
   EXPECT_EQ(acks.back().seg.window, 0) << "the buffer is full";
