@@ -46,7 +46,8 @@ app::Task<void> writer(app::Socket& s, std::uint64_t bytes, std::uint64_t seed, 
 
 // Reads until end of stream, hashing; sets `done` at the end (it runs as a
 // task of its own, beside the writer on the same socket).
-app::Task<void> reader(app::Socket& s, StreamResult& r, Side& side, std::uint64_t& progress, bool& done) {
+app::Task<void> reader(app::Loop& loop, Instant start, app::Socket& s, StreamResult& r, Side& side,
+                       std::uint64_t& progress, bool& done) {
   Sha256 sha;
   for (;;) {
     auto d = co_await s.recv(65536);
@@ -58,6 +59,7 @@ app::Task<void> reader(app::Socket& s, StreamResult& r, Side& side, std::uint64_
     if (d->empty()) break;
     sha.update(Bytes(reinterpret_cast<const std::uint8_t*>(d->data()), d->size()));
     r.received += d->size();
+    r.last_byte_at = loop.now() - start;
     progress += d->size();
   }
   r.received_sha256 = sha.hex();
@@ -79,6 +81,7 @@ struct Run {
   Side client_side, server_side;
   std::uint64_t progress = 0;
   bool client_done = false, server_done = false;
+  Instant start;  // when the run began
 
   bool sends_up() const { return cfg.direction != TransferDirection::Down; }
   // Buffers, and keepalive so that a side left waiting when its peer gave
@@ -108,7 +111,7 @@ struct Run {
       co_return;
     }
     bool read_done = false;
-    if (sends_up()) loop.spawn(reader(a->conn, up, server_side, progress, read_done));
+    if (sends_up()) loop.spawn(reader(loop, start, a->conn, up, server_side, progress, read_done));
     if (sends_down()) co_await writer(a->conn, cfg.bytes, cfg.seed * 2 + 1, down, server_side);
     if (sends_up()) {
       co_await wait_for(loop, read_done);
@@ -128,7 +131,7 @@ struct Run {
       co_return;
     }
     bool read_done = false;
-    if (sends_down()) loop.spawn(reader(*s, down, client_side, progress, read_done));
+    if (sends_down()) loop.spawn(reader(loop, start, *s, down, client_side, progress, read_done));
     if (sends_up()) co_await writer(*s, cfg.bytes, cfg.seed * 2, up, client_side);
     if (sends_down()) {
       co_await wait_for(loop, read_done);
@@ -154,6 +157,14 @@ struct Run {
 };
 
 }  // namespace
+
+double TransferResult::goodput_to_last_byte() const {
+  const Duration last = std::max(up ? up->last_byte_at : Duration{}, down ? down->last_byte_at : Duration{});
+  const double secs = last.as_seconds();
+  if (secs <= 0) return 0;
+  const double bytes = static_cast<double>((up ? up->received : 0) + (down ? down->received : 0));
+  return bytes / secs;
+}
 
 double TransferResult::goodput() const {
   const double secs = virtual_time.as_seconds();
@@ -196,8 +207,8 @@ TransferResult run_transfer(const TransferConfig& cfg, const std::function<void(
   app::SimLoop loop(simulation);
   loop.serve(*client);
   loop.serve(*server);
-  Run run{cfg, loop, client->stack(), server->stack(), server_ip, {}, {}, {}, {}, 0, false, false};
   const Instant start = simulation.now();
+  Run run{cfg, loop, client->stack(), server->stack(), server_ip, {}, {}, {}, {}, 0, false, false, start};
   const auto s_id = loop.spawn(run.server_task());
   const auto c_id = loop.spawn(run.client_task());
   const Instant limit = start + cfg.time_limit;

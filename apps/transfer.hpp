@@ -46,6 +46,9 @@ struct StreamResult {
   std::uint64_t received = 0;
   std::string sent_sha256;
   std::string received_sha256;
+  // When the reader got its last byte, from the start of the run (before
+  // the FIN exchange that ends the run).
+  Duration last_byte_at;
   bool complete() const { return sent == received && sent_sha256 == received_sha256 && !sent_sha256.empty(); }
 };
 
@@ -62,6 +65,9 @@ struct TransferResult {
   std::optional<SockError> client_error;
   std::optional<SockError> server_error;
   double goodput() const;  // payload bytes per virtual second, both directions together
+  // Payload bytes per virtual second until the last byte arrived (the
+  // close not counted): how smoltcp's netsim measures its loss grid.
+  double goodput_to_last_byte() const;
 };
 
 struct TransferProgress {

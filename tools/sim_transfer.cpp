@@ -97,8 +97,10 @@ int run_sim_transfer(const SimTransferOptions& o) {
     const apps::StreamResult& main = r.up ? *r.up : *r.down;
     fmt::print(
         R"({{"ok": {}, "reason": "{}", "bytes": {}, "direction": "{}", "virtual_seconds": {:.6f}, )"
-        R"("goodput_bytes_per_second": {:.1f}, "retransmitted_segments": {}, "rto_expiries": {}, )",
+        R"("goodput_bytes_per_second": {:.1f}, "goodput_to_last_byte": {:.1f}, "retransmitted_segments": {}, )"
+        R"("rto_expiries": {}, )",
         r.ok ? "true" : "false", r.reason, o.bytes, o.direction, r.virtual_time.as_seconds(), r.goodput(),
+        r.goodput_to_last_byte(),
         r.retransmitted_segments, r.rto_expiries);
     tcp::ConnectionStats t = r.client_stats;
     t += r.server_stats;
