@@ -172,7 +172,7 @@ void Connection::abort(Instant now) {
     case State::FinWait1:
     case State::FinWait2:
     case State::CloseWait:
-      send_rst(sender_.nxt(), receiver_.ack_number());  // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>
+      send_rst(now, sender_.nxt(), receiver_.ack_number());  // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>
       break;
     case State::Closed:
     case State::Listen:
@@ -328,7 +328,7 @@ void Connection::on_keepalive_timeout(Instant now) {
   if (keepalive_sent_ >= config_.keepalive_probes) {
     // RFC 1122 §4.2.3.6: the peer is gone. Linux resets and reports
     // ETIMEDOUT (or the soft error that explains it).
-    send_rst(sender_.nxt(), receiver_.ack_number());
+    send_rst(now, sender_.nxt(), receiver_.ack_number());
     finish(timeout_error());
     return;
   }

@@ -154,7 +154,7 @@ struct FourTuple {
 
 class Connection final : private SegmentOut {
  public:
-  using Emit = std::function<void(const TcpSegment&)>;
+  using Emit = std::function<void(Instant, const TcpSegment&)>;
   // Called from the one place the state changes (docs/principles.md "One place for state changes"), for traces.
   using StateHook = std::function<void(State from, State to)>;
   // Whether a segment of this connection that occupies sequence number
@@ -283,7 +283,7 @@ class Connection final : private SegmentOut {
   void output(Instant now);  // send what the windows and Nagle allow, then any pending ACK
   void send_syn(Instant now, bool with_ack);
   void send_ack(Instant now);
-  void send_rst(SeqNum seq, std::optional<SeqNum> ack);
+  void send_rst(Instant now, SeqNum seq, std::optional<SeqNum> ack);
   void send_challenge_ack(Instant now);
   void emit(Instant now, TcpSegment& seg);
   // RFC 7323 §5.4: a millisecond clock with a per-connection offset.

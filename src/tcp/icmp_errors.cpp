@@ -32,7 +32,6 @@ SockError error_for(const IcmpMessage& m) {
 }  // namespace
 
 void TcpLayer::on_icmp_error(Instant now, const IcmpMessage& m, const QuotedDatagram& q) {
-  now_ = now;
   // 1. Ports (bytes 0–3) and sequence number (4–7) of the quoted header.
   if (q.data.size() < 8) {
     ++stats_.icmp_truncated;

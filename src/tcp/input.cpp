@@ -101,7 +101,7 @@ void Connection::on_segment_syn_sent(Instant now, const TcpSegment& seg) {
   bool ack_ok = false;
   if (seg.ack) {
     if (seg.ack->before_eq(sender_.iss()) || seg.ack->after(sender_.max())) {
-      if (!seg.flags.rst()) send_rst(*seg.ack, std::nullopt);
+      if (!seg.flags.rst()) send_rst(now, *seg.ack, std::nullopt);
       return;
     }
     ack_ok = true;
@@ -185,7 +185,7 @@ bool Connection::process_ack(Instant now, const TcpSegment& seg) {
   if (state_ == State::SynReceived) {
     // §3.10.7.4 fifth, SYN-RECEIVED: our SYN must be what is acknowledged.
     if (!(ack.after(sender_.iss()) && ack.before_eq(sender_.max()))) {
-      send_rst(ack, std::nullopt);
+      send_rst(now, ack, std::nullopt);
       return false;
     }
     sender_.on_syn_acked(now);
@@ -261,7 +261,7 @@ void Connection::process_text_and_fin(Instant now, const TcpSegment& seg) {
   if (orphaned_ && !seg.payload.empty()) {
     // The application closed: nobody will ever read this (RFC 2525 §2.17,
     // Linux tcp_rcv_state_process). Reset.
-    send_rst(sender_.nxt(), receiver_.ack_number() + static_cast<std::uint32_t>(seg.payload.size()));
+    send_rst(now, sender_.nxt(), receiver_.ack_number() + static_cast<std::uint32_t>(seg.payload.size()));
     finish(std::nullopt);
     return;
   }

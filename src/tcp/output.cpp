@@ -35,7 +35,7 @@ void Connection::emit(Instant now, TcpSegment& seg) {
     if (seg.ack) last_ack_sent_ = *seg.ack;
   }
   ++stats_.segments_sent;
-  emit_(seg);
+  emit_(now, seg);
 }
 
 void Connection::transmit(Instant now, TcpSegment& seg, bool acks) {
@@ -86,12 +86,12 @@ void Connection::send_challenge_ack(Instant now) {
   send_ack(now);
 }
 
-void Connection::send_rst(SeqNum seq, std::optional<SeqNum> ack) {
+void Connection::send_rst(Instant now, SeqNum seq, std::optional<SeqNum> ack) {
   TcpSegment seg;
   seg.seq = seq;
   seg.ack = ack;
   seg.flags.bits = static_cast<std::uint8_t>(TcpFlags::kRst | (ack ? TcpFlags::kAck : 0));
-  emit(Instant{}, seg);  // an RST carries no timestamp: no clock needed
+  emit(now, seg);  // (an RST carries no timestamp, RFC 7323 §3.2)
 }
 
 void Connection::send_syn(Instant now, bool with_ack) {

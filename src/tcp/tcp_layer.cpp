@@ -83,8 +83,8 @@ TcpLayer::ConnId TcpLayer::create(Instant now, const tcp::ConnectionConfig& cfg,
       isn_.generate(now, tuple.local.ip, tuple.local.port, tuple.remote.ip, tuple.remote.port));
   pinned_isn_.reset();
   const ConnId id = next_conn_++;
-  auto conn = std::make_unique<Connection>(c, tuple, iss, [this, tuple, id](const TcpSegment& s) {
-    transmit(tuple, s, dont_fragment(id));
+  auto conn = std::make_unique<Connection>(c, tuple, iss, [this, tuple, id](Instant at, const TcpSegment& s) {
+    transmit(at, tuple, s, dont_fragment(id));
   });
   conn->set_state_hook([this, tuple](State a, State b) {
     if (state_hook_) state_hook_(tuple, a, b);
@@ -152,14 +152,14 @@ void TcpLayer::after(ConnId id, bool notify_socket) {
 
 // --- wire -----------------------------------------------------------------------
 
-void TcpLayer::transmit(const FourTuple& tuple, const TcpSegment& seg, bool dont_frag) {
+void TcpLayer::transmit(Instant now, const FourTuple& tuple, const TcpSegment& seg, bool dont_frag) {
   scratch_.resize(seg.buffer_len());
   seg.emit(scratch_, tuple.local.ip, tuple.remote.ip);
   ++stats_.segments_sent;
   // A failed send (no route, no buffers) is a lost segment: the
   // retransmission timer covers it. DF: RFC 1191 §3, path MTU discovery
   // for every TCP segment (tcp/icmp_errors.cpp reads the answers).
-  (void)host_.send_ipv4(now_, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_, dont_frag);
+  (void)host_.send_ipv4(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_, dont_frag);
 }
 
 bool TcpLayer::dont_fragment(ConnId id) const {
@@ -198,8 +198,7 @@ void TcpLayer::send_reset_for(Instant now, Ipv4Address remote, Ipv4Address local
     r.flags.bits = TcpFlags::kRst | TcpFlags::kAck;
   }
   ++stats_.resets_sent;
-  now_ = now;
-  transmit(FourTuple{{local, seg.dst_port}, {remote, seg.src_port}}, r);
+  transmit(now, FourTuple{{local, seg.dst_port}, {remote, seg.src_port}}, r);
 }
 
 std::optional<SocketId> TcpLayer::find_listener(Ipv4Address ip, std::uint16_t port) const {
@@ -213,7 +212,6 @@ std::optional<SocketId> TcpLayer::find_listener(Ipv4Address ip, std::uint16_t po
 }
 
 void TcpLayer::on_datagram(Instant now, const Ipv4Header& h, Bytes payload) {
-  now_ = now;
   ++stats_.segments_received;
   auto seg = TcpSegment::parse(payload, h.src, h.dst);
   if (!seg) {
@@ -270,7 +268,6 @@ void TcpLayer::on_listen(Instant now, SocketId listener_id, const FourTuple& tup
 }
 
 void TcpLayer::poll(Instant now) {
-  now_ = now;
   while (auto id = timers_.pop_due(now)) {
     auto it = conns_.find(*id);
     if (it == conns_.end()) continue;
@@ -288,7 +285,6 @@ void TcpLayer::open(SocketId id) {
 }
 
 SockResult<void> TcpLayer::close(Instant now, SocketId id) {
-  now_ = now;
   Socket& s = sock(id);
   if (s.listener) {
     // Connections nobody accepted are reset, as Linux does.
@@ -395,7 +391,6 @@ SockResult<SocketAddress> TcpLayer::accept(SocketId listener, SocketId new_id) {
 }
 
 SockResult<void> TcpLayer::connect(Instant now, SocketId id, SocketAddress peer) {
-  now_ = now;
   Socket& s = sock(id);
   if (s.listener) return sock_error(SockError::Invalid);
   if (const Connection* c = conn_of(s)) {
@@ -451,7 +446,6 @@ std::optional<SockError> TcpLayer::take_error(SocketId id) {
 }
 
 SockResult<std::size_t> TcpLayer::send(Instant now, SocketId id, Bytes data) {
-  now_ = now;
   Socket& s = sock(id);
   Connection* c = conn_of(s);
   if (!c) return sock_error(SockError::NotConnected);
@@ -468,7 +462,6 @@ SockResult<std::size_t> TcpLayer::send(Instant now, SocketId id, Bytes data) {
 }
 
 SockResult<std::size_t> TcpLayer::recv(Instant now, SocketId id, MutBytes buffer) {
-  now_ = now;
   Socket& s = sock(id);
   Connection* c = conn_of(s);
   if (!c) return sock_error(SockError::NotConnected);
@@ -485,7 +478,6 @@ SockResult<std::size_t> TcpLayer::recv(Instant now, SocketId id, MutBytes buffer
 }
 
 SockResult<void> TcpLayer::shutdown(Instant now, SocketId id, bool read, bool write) {
-  now_ = now;
   Socket& s = sock(id);
   Connection* c = conn_of(s);
   if (!c || c->is_closed()) return sock_error(SockError::NotConnected);
@@ -508,7 +500,6 @@ void TcpLayer::set_sndbuf(SocketId id, std::size_t bytes) {
 }
 
 void TcpLayer::set_nodelay(Instant now, SocketId id, bool on) {
-  now_ = now;
   Socket& s = sock(id);
   s.config.nodelay = on;
   if (Connection* c = conn_of(s)) {
@@ -518,7 +509,6 @@ void TcpLayer::set_nodelay(Instant now, SocketId id, bool on) {
 }
 
 void TcpLayer::set_keepalive(Instant now, SocketId id, bool on) {
-  now_ = now;
   Socket& s = sock(id);
   s.config.keepalive = on;
   if (Connection* c = conn_of(s)) {
@@ -543,7 +533,6 @@ tcp::ConnectionStats TcpLayer::connection_totals() const {
 }
 
 void TcpLayer::set_keepalive_params(Instant now, SocketId id, Duration idle, Duration interval, unsigned probes) {
-  now_ = now;
   Socket& s = sock(id);
   s.config.keepalive_idle = idle;
   s.config.keepalive_interval = interval;

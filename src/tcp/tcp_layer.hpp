@@ -196,7 +196,7 @@ class TcpLayer {
   void on_icmp_error(Instant now, const IcmpMessage& m, const QuotedDatagram& q);
   void on_listen(Instant now, SocketId listener_id, const tcp::FourTuple& tuple, const TcpSegment& seg);
   void send_reset_for(Instant now, Ipv4Address src, Ipv4Address dst, const TcpSegment& seg);
-  void transmit(const tcp::FourTuple& tuple, const TcpSegment& seg, bool dont_frag = true);
+  void transmit(Instant now, const tcp::FourTuple& tuple, const TcpSegment& seg, bool dont_frag = true);
   // Whether connection `id`'s datagrams carry DF (RFC 1191 §3).
   bool dont_fragment(ConnId id) const;
   // A connection's InHost query: whether a segment of `tuple` occupying
@@ -221,7 +221,6 @@ class TcpLayer {
   tcp::ConnectionConfig defaults_;
   tcp::IsnGenerator isn_;
   std::optional<SeqNum> pinned_isn_;
-  Instant now_;  // the current call's time, for the emit path
   std::unordered_map<SocketId, Socket> sockets_;
   std::map<ConnId, Entry> conns_;  // ordered: deterministic iteration
   std::unordered_map<TupleKey, ConnId, TupleHash> by_tuple_;

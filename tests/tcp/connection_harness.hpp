@@ -157,7 +157,7 @@ class ConnectionTest : public ::testing::Test {
   void make(ConnectionConfig cfg = {}, std::uint32_t iss = 1000) {
     conn = std::make_unique<Connection>(
         cfg, FourTuple{{Ipv4Address(192, 0, 2, 1), 49152}, {Ipv4Address(192, 0, 2, 2), 8000}}, SeqNum(iss),
-        [this](const TcpSegment& s) {
+        [this](Instant, const TcpSegment& s) {
           Sent x{s, {s.payload.begin(), s.payload.end()}};
           x.seg.payload = {};
           sent.push_back(std::move(x));

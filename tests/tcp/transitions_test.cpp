@@ -116,7 +116,7 @@ class SimultaneousOpen : public ::testing::Test {
     wire(b, "b", FourTuple{b_addr, a_addr}, 8000);
   }
   void wire(End& e, const char* name, FourTuple t, std::uint32_t iss) {
-    e.conn = std::make_unique<Connection>(ConnectionConfig{}, t, SeqNum(iss), [this, &e, name](const TcpSegment& s) {
+    e.conn = std::make_unique<Connection>(ConnectionConfig{}, t, SeqNum(iss), [this, &e, name](Instant, const TcpSegment& s) {
       Sent x{s, {s.payload.begin(), s.payload.end()}};
       x.seg.payload = {};
       log.push_back(fmt::format("  {} → {}", name, testing::describe(s)));
