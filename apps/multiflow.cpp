@@ -233,7 +233,9 @@ MultiflowResult run_multiflow(const MultiflowConfig& c, const std::function<void
   for (std::size_t i = 0; i < c.flows; ++i) {
     FlowResult& f = r.flows[i];
     f.goodput = static_cast<double>(f.received_bytes) / r.seconds;
-    f.retransmitted_segments = net.clients[i]->stack().tcp().connection_totals().retransmitted_segments;
+    const auto totals = net.clients[i]->stack().tcp().connection_totals();
+    f.retransmitted_segments = totals.retransmitted_segments;
+    r.cc_undos += totals.cc_undos;
     r.aggregate_bytes += f.received_bytes;
     r.retransmitted_segments += f.retransmitted_segments;
     goodputs.push_back(f.goodput);

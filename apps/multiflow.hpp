@@ -79,6 +79,7 @@ struct MultiflowResult {
   double drop_rate = 0;              // queue_drops / frames_offered
   double jain = 0;                   // (Σx)² / (N·Σx²) over per-flow goodputs; 0 when nothing moved
   std::uint64_t retransmitted_segments = 0;
+  std::uint64_t cc_undos = 0;        // reductions the senders undid as spurious (RFC 4015)
 };
 
 struct MultiflowProgress {

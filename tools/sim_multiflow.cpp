@@ -49,11 +49,12 @@ void print_json(const SimMultiflowOptions& o, const apps::MultiflowConfig& c, co
   fmt::print(R"({{"flows": {}, "rate_bps": {}, "delay_ms": {}, "queue_bytes": {}, "seconds": {}, "cc": "{}", )"
              R"("seed": {}, "buffer_bytes": {}, "utilisation": {:.6f}, "jain_index": {:.6f}, "drop_rate": {:.6f}, )"
              R"("frames_offered": {}, "queue_drops": {}, "bottleneck_bytes": {}, "aggregate_bytes": {}, )"
-             R"("aggregate_goodput_bytes_per_second": {:.1f}, "retransmitted_segments": {}, "wall_seconds": {:.3f}, )"
+             R"("aggregate_goodput_bytes_per_second": {:.1f}, "retransmitted_segments": {}, "cc_undos": {}, )"
+             R"("wall_seconds": {:.3f}, )"
              R"("per_flow": [)",
              c.flows, c.rate_bps, o.delay_ms, c.queue_bytes, r.seconds, o.cc, c.seed, r.buffer, r.utilisation, r.jain,
              r.drop_rate, r.frames_offered, r.queue_drops, r.bottleneck_bytes, r.aggregate_bytes,
-             r.aggregate_goodput, r.retransmitted_segments, wall);
+             r.aggregate_goodput, r.retransmitted_segments, r.cc_undos, wall);
   for (std::size_t i = 0; i < r.flows.size(); ++i) {
     const apps::FlowResult& f = r.flows[i];
     fmt::print(R"({}{{"flow": {}, "received_bytes": {}, "goodput_bytes_per_second": {:.1f}, )"

@@ -137,11 +137,14 @@ void Cubic::congestion_avoidance(const AckSample& ack) {
 }
 
 std::uint32_t Cubic::reduced_ssthresh(std::uint32_t flight) const {
-  // §4.6: ssthresh = flight_size · β_cubic, at least 2 segments. The RFC
-  // allows cwnd instead of flight_size only with other means of keeping
-  // cwnd from outgrowing the flight; flight_size is what is really in the
-  // network (an application-limited sender's cwnd may not be).
-  const double reduced = std::floor(static_cast<double>(flight) * kBeta);
+  // §4.6: ssthresh = flight_size · β_cubic, at least 2 segments — or cwnd ·
+  // β_cubic where other means keep cwnd from outgrowing the flight, as
+  // Linux does: the sender grows cwnd only while it is in use (RFC 7661
+  // §4.3; up to twice the flight in slow start), so cwnd is the base here.
+  // (A window the peer's receive window held back then keeps its rate
+  // through a loss instead of falling to 0.7 of it.)
+  const double base = std::max<double>(flight, cwnd_);
+  const double reduced = std::floor(base * kBeta);
   return saturate(std::max<std::uint64_t>(static_cast<std::uint64_t>(reduced),
                                           2 * std::uint64_t{config_.smss}));
 }

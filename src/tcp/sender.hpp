@@ -171,7 +171,7 @@ class Sender {
   bool in_loss_recovery() const { return recovery_.has_value() || rto_recovery_.has_value(); }
   // Spurious retransmissions and undo (sender_undo.cpp).
   void undo_begin(bool timeout);
-  void undo_note_retransmission(Instant now);
+  void undo_note_retransmission(Instant now, SeqNum seq);
   // Eifel, D-SACK and F-RTO's verdicts on one ACK; true when it undid.
   bool undo_on_ack(Instant now, SeqNum ack, bool advanced, std::optional<Duration> ts_age, const SackInfo& info);
   void undo_on_episode_end();
@@ -229,6 +229,7 @@ class Sender {
   struct Undo {
     SeqNum marker;                      // SND.UNA when the episode began
     Instant first_rexmit = Instant::never();
+    SeqNum first_rexmit_seq;            // where that retransmission began
     std::uint32_t retrans = 0;
     bool timeout = false;               // it began with a retransmission timeout
     bool eifel_checked = false;         // RFC 3522: only the first ACK of the retransmission decides
@@ -245,6 +246,13 @@ class Sender {
   Duration min_rtt_;
   std::uint64_t round_ = 0;              // round trips (RFC 9406 §4.2)
   SeqNum round_end_;
+  // The most in flight right after sending, this round trip and the last:
+  // cwnd grows only while it is used (RFC 7661 §4.3; in slow start up to
+  // twice the flight, as Linux) — a sender held back by the peer's window
+  // or by the application must not inflate it.
+  std::uint32_t max_pipe_round_ = 0;
+  std::uint32_t max_pipe_prev_ = 0;
+  bool cwnd_limited() const;
 };
 
 }  // namespace ws::tcp

@@ -97,6 +97,8 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
     if (!ack.before(round_end_)) {  // RFC 9406 §4.2: a new round begins
       ++round_;
       round_end_ = snd_max_;
+      max_pipe_prev_ = max_pipe_round_;
+      max_pipe_round_ = 0;
     }
   } else if (info.newly_sacked > 0) {
     // RFC 6675 §2: an ACK whose SACK blocks cover new data is a DupAck.
@@ -137,8 +139,9 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
     a.rtt = sample;
     a.min_rtt = min_rtt_;
     a.srtt = rtt_.srtt().value_or(Duration{});
-    // RFC 7661 §4.3: nothing more to send and the window not in use.
-    a.app_limited = snd_.bytes_from(snd_nxt_) == 0 && a.flight + snd_mss_ < scc_->cwnd();
+    // RFC 7661 §4.3: cwnd was not in use — the application had nothing
+    // more, or the peer's window held the sender back.
+    a.app_limited = !cwnd_limited();
     a.round = round_;
     scc_->on_ack(a);
   }
@@ -259,7 +262,7 @@ bool Sender::send_retransmission(Instant now, const SentLog::Segment& s, bool pr
   if (data == 0 && !fin) return false;
   if (!timestamps_) rtt_probe_.reset();  // Karn: its ACK could be for either copy
   if (!send_segment(now, seq, data, fin, true)) return false;
-  if (!probe) undo_note_retransmission(now);
+  if (!probe) undo_note_retransmission(now, seq);
   const auto used = static_cast<std::uint32_t>(data + (fin ? 1 : 0));
   if (recovery_) {
     prr_allow_ -= used;
@@ -339,7 +342,16 @@ void Sender::output_sack(Instant now) {
     }
     if (fin) break;
   }
+  max_pipe_round_ = std::max(max_pipe_round_, pipe());
   if (sent_new) schedule_probe(now);
+}
+
+bool Sender::cwnd_limited() const {
+  const std::uint64_t used = std::max(max_pipe_round_, max_pipe_prev_);
+  const std::uint32_t cwnd = scc_->cwnd();
+  // Slow start may double what was in flight; beyond, cwnd must be full.
+  if (scc_->in_slow_start()) return cwnd < 2 * used;
+  return used + snd_mss_ >= cwnd;
 }
 
 }  // namespace ws::tcp

@@ -30,9 +30,12 @@ void Sender::undo_begin(bool timeout) {
   undo_->timeout = timeout;
 }
 
-void Sender::undo_note_retransmission(Instant now) {
+void Sender::undo_note_retransmission(Instant now, SeqNum seq) {
   if (!undo_) return;
-  if (undo_->first_rexmit == Instant::never()) undo_->first_rexmit = now;
+  if (undo_->first_rexmit == Instant::never()) {
+    undo_->first_rexmit = now;
+    undo_->first_rexmit_seq = seq;
+  }
   ++undo_->retrans;
 }
 
@@ -80,9 +83,11 @@ bool Sender::undo_on_ack(Instant now, SeqNum ack, bool advanced, std::optional<D
       return true;
     }
   }
-  // RFC 3522 §3.2: the first ACK that acknowledges the retransmitted data
-  // decides — an echo older than the retransmission is the original's.
-  if (undo_->first_rexmit != Instant::never() && !undo_->eifel_checked && ack.after(undo_->marker)) {
+  // RFC 3522 §3.2: the first ACK that acknowledges the retransmitted
+  // segment decides — an echo older than the retransmission is the
+  // original's. (Not an ACK of data below it: segments between SND.UNA and
+  // the first hole were never resent, and their ACKs echo old times.)
+  if (undo_->first_rexmit != Instant::never() && !undo_->eifel_checked && ack.after(undo_->first_rexmit_seq)) {
     undo_->eifel_checked = true;
     if (echo_before(now, ts_age, undo_->first_rexmit)) {
       undo(now, acked);

@@ -127,5 +127,21 @@ TEST(Multiflow, DefaultBufferCoversThePathWithinTheBudget) {
   EXPECT_EQ(default_buffer(c), 64u * 1024);  // 250 + 1514 bytes: the floor
 }
 
+// Losses at a tail-drop bottleneck are real: no reordering, no lost ACKs
+// (the return path is idle), so nothing may be undone as spurious (RFC
+// 4015). Eifel once took the ACK of data below the first retransmitted
+// segment — data never resent, echoing an old timestamp — for the
+// original's, and undid every recovery: 64 CUBIC flows then drove the
+// queue to 7 % drops.
+TEST(Multiflow, CongestionLossesAreNeverUndone) {
+  MultiflowConfig c = four_flows();
+  c.flows = 16;
+  c.cc = tcp::CcKind::Cubic;
+  c.duration = Duration::seconds(20);
+  const MultiflowResult r = run_multiflow(c);
+  EXPECT_GT(r.queue_drops, 0u);
+  EXPECT_EQ(r.cc_undos, 0u);
+}
+
 }  // namespace
 }  // namespace ws::apps

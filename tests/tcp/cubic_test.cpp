@@ -208,9 +208,19 @@ TEST(Cubic, FastConvergenceLowersWmax) {
 
 TEST(Cubic, LossSsthreshIsAtLeastTwoSegments) {
   Cubic cc(config());
-  cc.set_cwnd(10 * kSmss);
+  cc.set_cwnd(2 * kSmss);
   cc.on_loss(Instant::zero(), 2 * kSmss);  // 0.7 · 2000 = 1400 < 2000
   EXPECT_EQ(cc.ssthresh(), 2 * kSmss);
+}
+
+// §4.6 with cwnd as the base (the sender keeps cwnd within what it uses):
+// a window the peer's receive window held at 10 segments while cwnd was
+// 20 comes down from 20, not from the 10 in flight.
+TEST(Cubic, LossSsthreshIsBetaTimesCwnd) {
+  Cubic cc(config());
+  cc.set_cwnd(20 * kSmss);
+  cc.on_loss(Instant::zero(), 10 * kSmss);
+  EXPECT_EQ(cc.ssthresh(), 14 * kSmss);
 }
 
 TEST(Cubic, UndoRestoresThePreLossState) {

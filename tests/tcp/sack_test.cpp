@@ -206,5 +206,25 @@ TEST_F(Sack, AfterATimeoutSackedDataIsNotSentAgain) {
   for (const auto& s : out) EXPECT_NE(s.seg.seq, SeqNum(4001)) << "SACKed data resent";
 }
 
+// RFC 7661 §4.3: cwnd grows only while it is in use. A sender held back by
+// the peer's 4000-byte window does not inflate cwnd beyond twice that
+// (slow start's allowance), however many ACKs come.
+TEST_F(Sack, CwndDoesNotGrowWhileThePeersWindowHoldsTheSenderBack) {
+  open();
+  conn->send(now, payload_of(60000));
+  for (int round = 0; round < 12; ++round) {
+    const auto out = take();
+    ASSERT_FALSE(out.empty()) << trace();
+    advance(Duration::millis(100));
+    for (const auto& s : out) {
+      if (s.data.empty()) continue;
+      const std::uint32_t end = s.seg.seq.raw() + static_cast<std::uint32_t>(s.data.size());
+      in(Seg(8001, TcpFlags::kAck).ack(end).win(4000));
+    }
+  }
+  EXPECT_LE(conn->cwnd(), 8000u + 1000u);
+  EXPECT_GT(conn->stats().bytes_sent, 40000u);
+}
+
 }  // namespace
 }  // namespace ws::tcp
