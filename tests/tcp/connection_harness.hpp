@@ -6,8 +6,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tcp/connection.hpp"
@@ -193,6 +195,30 @@ class ConnectionTest : public ::testing::Test {
     for (const auto& l : log) t += l + "\n";
     return t;
   }
+  // Active open to ESTABLISHED against a peer that answers SACK-permitted
+  // (and timestamps when `cfg.timestamps`), MSS 1000, after a 100 ms
+  // handshake: RTT and min_RTT are 100 ms from the start.
+  void establish_sack(ConnectionConfig cfg) {
+    make(cfg);
+    conn->open_active(now);
+    take();
+    advance(Duration::millis(100));
+    Seg synack(8000, TcpFlags::kSyn);
+    synack.ack(1001).mss(1000);
+    synack.s.options.sack_permitted = true;
+    if (cfg.timestamps) synack.s.options.timestamps = TcpTimestamps{500, 0};
+    in(synack);
+    take();
+    ASSERT_EQ(conn->state(), State::Established) << trace();
+  }
+  // A pure ACK from the peer carrying SACK blocks [left, right), in order.
+  static Seg ack_with(std::uint32_t ack, std::initializer_list<std::pair<std::uint32_t, std::uint32_t>> blocks) {
+    Seg s(8001, TcpFlags::kAck);
+    s.ack(ack);
+    for (auto [l, r] : blocks) s.s.options.sack_blocks[s.s.options.sack_count++] = SackBlock{SeqNum(l), SeqNum(r)};
+    return s;
+  }
+
   // Active open to ESTABLISHED with the seed's numbers (server ISN 8000, MSS 1024).
   void establish(ConnectionConfig cfg = {}) {
     make(cfg);

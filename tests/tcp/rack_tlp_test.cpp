@@ -22,23 +22,8 @@ class RackTlp : public ConnectionTest {
     c.sack = true;
     c.nodelay = true;
     c.iw10 = iw10;
-    make(c);
-    conn->open_active(now);
-    take();
-    advance(Duration::millis(100));
-    Seg synack(8000, TcpFlags::kSyn);
-    synack.ack(1001).mss(1000);
-    synack.s.options.sack_permitted = true;
-    in(synack);
-    take();
-    ASSERT_EQ(conn->state(), State::Established) << trace();
+    establish_sack(c);
     t0 = now;
-  }
-  Seg ack_with(std::uint32_t ack, std::initializer_list<std::pair<std::uint32_t, std::uint32_t>> blocks) {
-    Seg s(8001, TcpFlags::kAck);
-    s.ack(ack);
-    for (auto [l, r] : blocks) s.s.options.sack_blocks[s.s.options.sack_count++] = SackBlock{SeqNum(l), SeqNum(r)};
-    return s;
   }
   void send(std::size_t n) { conn->send(now, std::vector<std::uint8_t>(n, 'r')); }
   static bool has_seq(const std::vector<Sent>& out, std::uint32_t seq) {

@@ -27,25 +27,7 @@ class Sack : public ConnectionTest {
   // Established with SACK (and timestamps if `ts`), peer MSS 1000 (with
   // timestamps, segments carry 1000 − 12 = 988 bytes of data).
   // The handshake takes 100 ms: RTT and min_RTT are 100 ms from the start.
-  void open(bool ts = false) {
-    make(sack_ts(true, ts));
-    conn->open_active(now);
-    take();
-    advance(Duration::millis(100));
-    Seg synack(8000, TcpFlags::kSyn);
-    synack.ack(1001).mss(1000);
-    synack.s.options.sack_permitted = true;
-    if (ts) synack.s.options.timestamps = TcpTimestamps{500, 0};
-    in(synack);
-    take();
-    ASSERT_EQ(conn->state(), State::Established) << trace();
-  }
-  Seg ack_with(std::uint32_t ack, std::initializer_list<std::pair<std::uint32_t, std::uint32_t>> blocks) {
-    Seg s(8001, TcpFlags::kAck);
-    s.ack(ack);
-    for (auto [l, r] : blocks) s.s.options.sack_blocks[s.s.options.sack_count++] = SackBlock{SeqNum(l), SeqNum(r)};
-    return s;
-  }
+  void open(bool ts = false) { establish_sack(sack_ts(true, ts)); }
 };
 
 TEST_F(Sack, ActiveOpenOffersBothAndUsesThemWhenAnswered) {

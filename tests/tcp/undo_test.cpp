@@ -20,23 +20,7 @@ class Undo : public ConnectionTest {
     c.sack = true;
     c.timestamps = ts;
     c.nodelay = true;
-    make(c);
-    conn->open_active(now);
-    take();
-    advance(Duration::millis(100));
-    Seg synack(8000, TcpFlags::kSyn);
-    synack.ack(1001).mss(1000);
-    synack.s.options.sack_permitted = true;
-    if (ts) synack.s.options.timestamps = TcpTimestamps{500, 0};
-    in(synack);
-    take();
-    ASSERT_EQ(conn->state(), State::Established) << trace();
-  }
-  Seg ack_with(std::uint32_t ack, std::initializer_list<std::pair<std::uint32_t, std::uint32_t>> blocks) {
-    Seg s(8001, TcpFlags::kAck);
-    s.ack(ack);
-    for (auto [l, r] : blocks) s.s.options.sack_blocks[s.s.options.sack_count++] = SackBlock{SeqNum(l), SeqNum(r)};
-    return s;
+    establish_sack(c);
   }
   void send(std::size_t n) { conn->send(now, std::vector<std::uint8_t>(n, 'u')); }
   // A fast recovery for the first of four segments of `mss` bytes: the
