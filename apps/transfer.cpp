@@ -198,6 +198,7 @@ TransferResult run_transfer(const TransferConfig& cfg, const std::function<void(
     tcp::ConnectionConfig& d = h->stack().tcp().defaults();
     if (cfg.sack) d.sack = *cfg.sack;
     if (cfg.timestamps) d.timestamps = *cfg.timestamps;
+    if (cfg.pacing) d.pacing = *cfg.pacing;
     if (cfg.cc) d.cc = *cfg.cc;
     if (cfg.user_timeout) {
       d.user_timeout = *cfg.user_timeout;

@@ -36,6 +36,7 @@ struct TransferConfig {
   // TCP options of both ends; nullopt: the stacks' defaults.
   std::optional<bool> sack;
   std::optional<bool> timestamps;
+  std::optional<tcp::Pacing> pacing;
   std::optional<tcp::CcKind> cc;
   // TCP_USER_TIMEOUT of both ends (RFC 5482); zero: never give up.
   std::optional<Duration> user_timeout;

@@ -117,6 +117,7 @@ struct SimTransferOptions {
   std::string cc = "reno";  // with SACK: reno | cubic
   bool no_sack = false;
   bool no_timestamps = false;
+  std::string pacing = "rate";  // off | rate | all
   std::optional<double> user_timeout_s;  // TCP_USER_TIMEOUT in s; 0: never give up
   double time_limit_s = 86400;           // virtual seconds before the run is called unfinished
 };

@@ -215,9 +215,13 @@ int main(int argc, char** argv) {
   xfer_cmd->add_flag("--across-router", xfer.across_router, "Two subnets joined by a router");
   xfer_cmd->add_option("--pcap", xfer.pcap_path, "Capture the client's interface to FILE");
   xfer_cmd->add_flag("--json", xfer.json, "Print one JSON object instead of text");
-  xfer_cmd->add_option("--cc", xfer.cc, "Congestion control with SACK: reno or cubic")->capture_default_str();
+  xfer_cmd->add_option("--cc", xfer.cc, "Congestion control with SACK: reno, cubic or bbr (paced)")->capture_default_str();
   xfer_cmd->add_flag("--no-sack", xfer.no_sack, "Do not offer SACK (RFC 2018): NewReno recovery");
   xfer_cmd->add_flag("--no-timestamps", xfer.no_timestamps, "Do not offer timestamps (RFC 7323)");
+  xfer_cmd->add_option("--pacing", xfer.pacing,
+                       "Which senders pace their segments: rate (controllers that ask for a rate: bbr), all "
+                       "(also reno and cubic, at 2x or 1.2x cwnd/SRTT), off")
+      ->capture_default_str();
   xfer_cmd->add_option("--time-limit", xfer.time_limit_s,
                        "Virtual seconds after which an unfinished transfer fails (1 to 31536000)")
       ->capture_default_str();
@@ -240,7 +244,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   mf_cmd->add_option("--seconds", mf.seconds, "Virtual seconds every flow sends (at most 3600)")
       ->capture_default_str();
-  mf_cmd->add_option("--cc", mf.cc, "Congestion control of every flow: reno (cubic is not available yet)")
+  mf_cmd->add_option("--cc", mf.cc, "Congestion control of every flow: reno, cubic or bbr")
       ->capture_default_str();
   mf_cmd->add_option("--buffer", mf.buffer,
                      "SO_SNDBUF and SO_RCVBUF of every socket, bytes (1024..4194304; default: the path's "

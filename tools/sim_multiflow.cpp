@@ -19,7 +19,7 @@ constexpr const char* kName = "wirestack sim multiflow";
 // The congestion controls the hosts can run (with SACK, tcp/cc_factory.hpp).
 std::optional<std::string> check_cc(const std::string& cc) {
   if (tcp::parse_cc(cc)) return std::nullopt;
-  return fmt::format("--cc {}: unknown (reno | cubic)", cc);
+  return fmt::format("--cc {}: unknown (reno | cubic | bbr)", cc);
 }
 
 std::optional<std::string> convert(const SimMultiflowOptions& o, apps::MultiflowConfig& c) {

@@ -48,7 +48,7 @@ int run_sim_transfer(const SimTransferOptions& o) {
   cfg.link.mtu = o.mtu;
   const auto cc = tcp::parse_cc(o.cc);
   if (!cc) {
-    fmt::print(stderr, "wirestack sim transfer: --cc {}: unknown (reno | cubic)\n", o.cc);
+    fmt::print(stderr, "wirestack sim transfer: --cc {}: unknown (reno | cubic | bbr)\n", o.cc);
     return 2;
   }
   cfg.cc = *cc;
@@ -66,6 +66,12 @@ int run_sim_transfer(const SimTransferOptions& o) {
   cfg.time_limit = Duration::seconds(static_cast<std::int64_t>(o.time_limit_s));
   cfg.sack = !o.no_sack;
   cfg.timestamps = !o.no_timestamps;
+  const auto pacing = tcp::parse_pacing(o.pacing);
+  if (!pacing) {
+    fmt::print(stderr, "wirestack sim transfer: --pacing {}: unknown (off | rate | all)\n", o.pacing);
+    return 2;
+  }
+  cfg.pacing = *pacing;
   std::optional<PcapWriter> pcap;
   if (!o.pcap_path.empty()) {
     auto w = PcapWriter::open(o.pcap_path);
@@ -108,12 +114,13 @@ int run_sim_transfer(const SimTransferOptions& o) {
     // tail loss probe (§7), or — without SACK — NewReno's fast retransmit.
     const std::uint64_t fast = t.retransmitted_segments - (t.rto_retransmits + t.rack_retransmits + t.tlp_retransmits);
     fmt::print(
-        R"("cc": "{}", "sack": {}, "timestamps": {}, )"
+        R"("cc": "{}", "sack": {}, "timestamps": {}, "pacing": "{}", "pacing_waits": {}, )"
         R"("retransmissions_by_cause": {{"rto": {}, "rack": {}, "tlp": {}, "fast": {}}}, "tlp_recoveries": {}, )"
         R"("recoveries": {}, "spurious_rtos": {}, "spurious_recoveries": {}, "undos": {}, )"
         R"("sack_blocks_sent": {}, "sack_blocks_received": {}, "dsack_blocks_sent": {}, )"
         R"("dsack_blocks_received": {}, "paws_rejected": {}, )",
-        o.cc, o.no_sack ? "false" : "true", o.no_timestamps ? "false" : "true", t.rto_retransmits,
+        o.cc, o.no_sack ? "false" : "true", o.no_timestamps ? "false" : "true", o.pacing,
+        t.pacing_waits, t.rto_retransmits,
         t.rack_retransmits, t.tlp_retransmits, fast, t.tlp_recoveries, t.fast_retransmits, t.spurious_rtos,
         t.spurious_recoveries, t.cc_undos, t.sack_blocks_sent, t.sack_blocks_received, t.dsack_blocks_sent,
         t.dsack_blocks_received, t.paws_rejected);

@@ -207,7 +207,8 @@ SockResult<void> Stack::set_option(Instant now, SocketId s, SockOpt opt, int val
       return {};
     case SockOpt::Congestion:
       if (udp) return sock_error(SockError::OpNotSupported);
-      if (value != static_cast<int>(tcp::CcKind::Reno) && value != static_cast<int>(tcp::CcKind::Cubic)) {
+      if (value != static_cast<int>(tcp::CcKind::Reno) && value != static_cast<int>(tcp::CcKind::Cubic) &&
+          value != static_cast<int>(tcp::CcKind::Bbr)) {
         return sock_error(SockError::Invalid);
       }
       tcp_->set_congestion(s, static_cast<tcp::CcKind>(value));

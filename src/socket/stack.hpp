@@ -62,7 +62,7 @@ enum class SockOpt : std::uint8_t {
   KeepCnt,    // TCP_KEEPCNT: unanswered probes before ETIMEDOUT (default 9)
   MaxSeg,     // TCP_MAXSEG: the MSS to announce (88..65495), before connect/listen
   UserTimeout,  // TCP_USER_TIMEOUT (RFC 5482): ms data may stay unacknowledged; 0 = the retry count decides
-  Congestion,   // TCP_CONGESTION: 0 NewReno, 1 CUBIC (used with SACK; tcp::CcKind), before connect/listen
+  Congestion,   // TCP_CONGESTION: 0 NewReno, 1 CUBIC, 2 BBR (used with SACK; tcp::CcKind), before connect/listen
 };
 
 enum class ShutdownHow : std::uint8_t { Read, Write, Both };  // SHUT_RD, SHUT_WR, SHUT_RDWR

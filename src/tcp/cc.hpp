@@ -18,6 +18,9 @@
 //   - restart after idle: on_idle_restart() (RFC 5681 §4.1);
 //   - undo() of the last reduction once it proved spurious (RFC 4015 §3.2:
 //     F-RTO, Eifel or D-SACK said the retransmission was not needed).
+// A model-based controller (BBR, tcp/bbr.hpp) says owns_recovery(): it
+// sets cwnd in recovery too, so the sender skips PRR and gives it every
+// ACK; and any controller may ask for a pacing rate (tcp/pacing.hpp).
 // Time comes in with each call; nothing here reads a clock.
 #pragma once
 
@@ -27,6 +30,7 @@
 #include <string_view>
 
 #include "base/time.hpp"
+#include "tcp/delivery_rate.hpp"
 
 namespace ws::tcp {
 
@@ -46,6 +50,13 @@ struct AckSample {
   // The smoothed RTT (RFC 6298 SRTT; zero: none yet): RFC 9438 §4.2 looks
   // one SRTT ahead on the cubic curve, W_cubic(t + RTT).
   Duration srtt;
+  // Delivery-rate estimation (delivery_rate.hpp): this ACK's sample, if it
+  // gave one, and the bytes delivered over the connection's life.
+  std::optional<RateSample> rate;
+  std::uint64_t delivered_total = 0;
+  std::uint32_t lost = 0;          // bytes newly deemed lost while this ACK was processed
+  std::uint32_t prior_flight = 0;  // pipe before this ACK
+  bool in_recovery = false;        // the sender is in fast or timeout recovery
 };
 
 // Slow start's growth for one ACK (RFC 5681 §3.1, RFC 3465 §2.2): the
@@ -77,6 +88,22 @@ class CongestionControl {
   virtual std::uint32_t ssthresh() const = 0;
   virtual bool in_slow_start() const { return cwnd() < ssthresh(); }
   virtual std::string_view name() const = 0;
+
+  // True: the controller sets cwnd in loss recovery itself — the sender
+  // runs no PRR, calls on_ack() for every ACK (in recovery, and for ACKs
+  // that only SACK), and sends what cwnd − pipe allows.
+  virtual bool owns_recovery() const { return false; }
+  // True for a controller built around a pacing rate (BBR): paced under
+  // Pacing::kRateBased, the default.
+  virtual bool rate_based() const { return false; }
+  // The pacing rate the controller asks for, in bytes per second; nullopt:
+  // the sender's default for a window (tcp/pacing.hpp) — for a rate-based
+  // controller, until its first bandwidth sample.
+  virtual std::optional<std::uint64_t> pacing_rate() const { return std::nullopt; }
+  // True while the controller holds the flight low on purpose (BBR's
+  // ProbeRTT): the sender marks the delivery-rate samples of that time
+  // application-limited, so that they do not lower the bandwidth estimate.
+  virtual bool holding_back() const { return false; }
 };
 
 }  // namespace ws::tcp

@@ -219,7 +219,7 @@ void Connection::set_keepalive_params(Instant now, Duration idle, Duration inter
   X(out_of_order_segments) X(resets_received) X(paws_rejected) X(sack_blocks_sent) X(dsack_blocks_sent)        \
   X(sack_blocks_received) X(retransmits_held_queued) X(dsack_blocks_received) X(sack_recoveries)               \
   X(rack_retransmits) X(rto_retransmits) X(tlp_probes) X(tlp_retransmits) X(tlp_recoveries) X(spurious_rtos)                    \
-  X(spurious_recoveries) X(cc_undos) X(path_mtu_reductions)
+  X(spurious_recoveries) X(cc_undos) X(path_mtu_reductions) X(pacing_waits)
 
 ConnectionStats& ConnectionStats::operator+=(const ConnectionStats& o) {
 #define WS_ADD(name) name += o.name;
@@ -262,6 +262,7 @@ void Connection::on_timer(Instant now) {
         send_ack(now);
         break;
       case TimerKind::kKeepalive: on_keepalive_timeout(now); break;
+      case TimerKind::kPace: output(now); break;  // a paced segment's time has come
       case TimerKind::kClose: finish(std::nullopt); break;  // TIME-WAIT over, or FIN-WAIT-2 gave up
     }
   }

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "tcp/pacing.hpp"
 #include "ip/path_mtu.hpp"
 #include "socket/address.hpp"
 #include "socket/error.hpp"
@@ -100,6 +101,9 @@ struct ConnectionConfig {
   // The congestion controller when SACK is in use (RFC 6675 recovery with
   // PRR); without SACK the sender runs NewReno (RFC 6582) whatever this says.
   CcKind cc = CcKind::Reno;
+  // Which segments are spaced at a pacing rate (tcp/pacing.hpp) when SACK
+  // is in use.
+  Pacing pacing = Pacing::kRateBased;
 };
 
 // What happened to a connection, for the socket layer and for tests.
@@ -140,6 +144,8 @@ struct ConnectionStats {
   std::uint64_t retransmits_held_queued = 0;
   // ICMP fragmentation needed that lowered the segment size (RFC 1191).
   std::uint64_t path_mtu_reductions = 0;
+  // Times the pacer held a segment back until its departure time.
+  std::uint64_t pacing_waits = 0;
 
   ConnectionStats& operator+=(const ConnectionStats& o);
   // Name/value pairs in declaration order, for nstat-like printing.

@@ -47,6 +47,9 @@ InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin,
   const SeqNum nxt = rcv_.rcv_nxt();
   const std::size_t room = rcv_.window();
   const InsertResult r = rcv_.insert(seq, payload, fin);
+  // The sender's segment size, as its segments show it (timestamps and
+  // other options make it smaller than our MSS).
+  seen_mss_ = std::max<std::size_t>(seen_mss_, std::min<std::size_t>(payload.size(), mss_));
   // RFC 2883 §4: data received before — below RCV.NXT, or all of it held
   // already — is reported in the next ACK's first SACK block.
   if (!payload.empty()) {
@@ -69,7 +72,7 @@ InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin,
   // usually reads at this same instant, and the ACK then carries the
   // window the read opened instead of a zero window followed by an update.
   const std::int32_t left = rcv_adv_ - rcv_.rcv_nxt();
-  const bool window_closing = r.in_order > 0 && left < static_cast<std::int32_t>(mss_);
+  const bool window_closing = r.in_order > 0 && left < static_cast<std::int32_t>(segment_size());
   if (r.out_of_order || r.in_order == 0 || had_gap || r.fin_reached) {
     ack_now_ = true;
   } else if (window_closing) {
@@ -90,7 +93,7 @@ std::uint16_t Receiver::window_to_advertise() {
   const std::size_t offered = edge > 0 ? static_cast<std::size_t>(edge) : 0;
   // Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): move the right edge only
   // by at least min(buffer/2, MSS); never move it left (§3.8.6.2.1).
-  const std::size_t step = std::min<std::size_t>(rcv_.capacity() / 2, mss_);
+  const std::size_t step = std::min<std::size_t>(rcv_.capacity() / 2, segment_size());
   std::size_t wnd = offered;
   if (free >= offered + step || free == std::min(rcv_.capacity(), max_window())) wnd = free;
   wnd = std::min(wnd, free);
@@ -137,7 +140,7 @@ bool Receiver::window_update_due() const {
   const std::size_t free = std::min(rcv_.window(), max_window());
   // Announce the space a read opened once it is worth a segment (or half
   // the buffer): the sender may be waiting on a zero or tiny window.
-  const std::size_t step = std::min<std::size_t>(rcv_.capacity() / 2, 2u * mss_);
+  const std::size_t step = std::min<std::size_t>(rcv_.capacity() / 2, 2u * segment_size());
   return free >= offered + step;
 }
 

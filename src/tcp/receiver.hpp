@@ -88,7 +88,17 @@ class Receiver {
 
  private:
   Reassembler rcv_;
+  // The segment size receiver SWS avoidance counts in (RFC 9293
+  // §3.8.6.2.2's Eff.snd.MSS as seen from here): the largest segment the
+  // peer has sent, at least 536 bytes (RFC 9293 §3.7.1's default), at most
+  // our MSS; our MSS until data arrives. With timestamps a full segment is
+  // 12 bytes short of the MSS: a step of a whole MSS would wait for one
+  // segment more than the sender can send.
+  std::size_t segment_size() const {
+    return seen_mss_ == 0 ? mss_ : std::max<std::size_t>(seen_mss_, std::min<std::size_t>(536, mss_));
+  }
   std::uint16_t mss_;
+  std::size_t seen_mss_ = 0;
   bool pushed_ = false;  // in-order data with PSH arrived since the last ACK
   Duration delayed_ack_;
   TimerSet& timers_;

@@ -26,6 +26,7 @@ Sender::Sender(const ConnectionConfig& config, SeqNum iss, TimerSet& timers, Con
       snd_nxt_(iss),
       snd_max_(iss),
       snd_mss_(config.mss),
+      small_end_(iss),
       snd_(config.sndbuf, iss + 1),
       rtt_(config.rtt),
       cc_(make_controller(config.mss, config.iw10)),
@@ -281,12 +282,14 @@ bool Sender::send_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bo
   if (snd_max_ == snd_.una()) progress_at_ = now;  // nothing was outstanding
   out_.transmit(now, seg, true);
   const SeqNum end = seq + static_cast<std::uint32_t>(len) + (fin ? 1 : 0);
-  if (sack_) {  // RFC 8985 §6.1: each segment's transmission time
+  if (sack_) {  // RFC 8985 §6.1: each segment's transmission time, and its delivery snapshot
+    const DeliverySnapshot snap = rate_.on_send(now, snd_max_ == snd_.una());
     if (retransmission) {
-      (void)log_.on_retransmitted(seq, static_cast<std::uint32_t>(end - seq), now);
+      (void)log_.on_retransmitted(seq, static_cast<std::uint32_t>(end - seq), now, snap);
     } else {
-      log_.on_sent(seq, end, now);
+      log_.on_sent(seq, end, now, snap);
     }
+    pacer_.on_sent(now, static_cast<std::uint32_t>(end - seq));
   }
   if (snd_max_.before(end)) snd_max_ = end;
   if (!timers_.armed(TimerKind::kRetransmit)) arm_retransmit(now);

@@ -25,6 +25,8 @@
 #include "tcp/cc.hpp"
 #include "tcp/cc_factory.hpp"
 #include "tcp/congestion.hpp"
+#include "tcp/delivery_rate.hpp"
+#include "tcp/pacing.hpp"
 #include "tcp/rack.hpp"
 #include "tcp/scoreboard.hpp"
 #include "tcp/sent_log.hpp"
@@ -135,6 +137,10 @@ class Sender {
   const SentLog& sent_log() const { return log_; }
   const Rack& rack() const { return rack_; }
   const RttEstimator& rtt() const { return rtt_; }
+  const Pacer& pacer() const { return pacer_; }
+  const DeliveryRate& delivery_rate() const { return rate_; }
+  // The controller with SACK (nullptr before enable_sack()).
+  const CongestionControl* controller() const { return scc_.get(); }
   std::uint32_t flight_size() const { return static_cast<std::uint32_t>(snd_nxt_ - snd_.una()); }
 
  private:
@@ -164,6 +170,16 @@ class Sender {
   bool detect_losses(Instant now);
   void enter_recovery(Instant now);
   void prr_on_ack(std::uint32_t delivered);
+  // The controller's view of one ACK (cc.hpp AckSample).
+  AckSample ack_sample(Instant now, std::uint32_t delivered, std::optional<Duration> rtt,
+                       const std::optional<RateSample>& rate) const;
+  // Pacing (tcp/pacing.hpp): the rate for this output() call, and whether
+  // the next segment must wait for its departure time (the pacing timer
+  // is then armed).
+  void update_pacing_rate();
+  bool pace_hold(Instant now);
+  // RFC 8985 §6.2 bytes RACK newly deemed lost on the last detect_losses().
+  std::uint32_t newly_lost_bytes_ = 0;
   void on_data_timeout_sack(Instant now);
   void output_sack(Instant now);
   // Resends `s` (at most one MSS of it); `probe`: as a tail loss probe.
@@ -196,6 +212,7 @@ class Sender {
   SeqNum snd_wl1_;
   SeqNum snd_wl2_;
   std::uint16_t snd_mss_;          // min(our MSS, the peer's)
+  SeqNum small_end_;               // end of the last segment shorter than the MSS (Minshall)
   SendBuffer snd_;
 
   RttEstimator rtt_;
@@ -253,6 +270,8 @@ class Sender {
   std::uint32_t max_pipe_round_ = 0;
   std::uint32_t max_pipe_prev_ = 0;
   bool cwnd_limited() const;
+  DeliveryRate rate_;                    // delivery-rate samples (delivery_rate.hpp)
+  Pacer pacer_;                          // departure times (pacing.hpp)
 };
 
 }  // namespace ws::tcp

@@ -15,7 +15,7 @@ namespace ws::tcp {
 
 void Sender::enable_sack(CcKind kind) {
   sack_ = true;
-  scc_ = make_cc(kind, snd_mss_, config_.iw10 ? InitialWindow::kIw10 : InitialWindow::kRfc5681);
+  scc_ = make_cc(kind, snd_mss_, config_.iw10 ? InitialWindow::kIw10 : InitialWindow::kRfc5681, iss_.raw());
   round_end_ = snd_max_;
 }
 
@@ -66,6 +66,7 @@ Sender::SackInfo Sender::take_sack_blocks(const TcpSegment& seg) {
 void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Duration> ts_age) {
   const SeqNum ack = *seg.ack;
   const SeqNum una = snd_.una();
+  const std::uint32_t prior_flight = scc_->owns_recovery() ? pipe() : 0;
   const SackInfo info = take_sack_blocks(seg);
   std::uint32_t acked = 0;
   std::optional<Duration> sample;
@@ -79,6 +80,7 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
       rto_recovery_.reset();
       frto_step_ = 0;
       undo_on_episode_end();
+      if (scc_->owns_recovery()) scc_->on_recovery_end(now);
     }
     dup_acks_ = 0;
     retransmits_ = 0;
@@ -107,11 +109,20 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
   }
   // RFC 8985 §6.2 steps 2–3: the segments this ACK delivered, in ascending
   // order: first those the cumulative ACK passed, then the SACKed ones.
+  // Each delivered segment also feeds the delivery-rate sample and, when
+  // it was sent once, an RTT sample for the controller: the most recently
+  // sent one's (the RTO estimator keeps one sample per round trip).
+  std::optional<Duration> ack_rtt;
+  rate_.begin_ack();
   auto delivered = [&](const SentLog::Segment& s) {
     rack_.on_delivered(s, now, min_rtt_, echo_before(now, ts_age, s.xmit));
+    rate_.on_delivered(s.rate, s.xmit, s.order, s.len(), now);
+    if (!s.retransmitted && (!ack_rtt || now - s.xmit < *ack_rtt)) ack_rtt = now - s.xmit;
   };
   log_.on_ack(snd_.una(), delivered);
   for (std::size_t i = 0; i < info.count; ++i) log_.on_sack(info.blocks[i].left, info.blocks[i].right, delivered);
+  if (ack_rtt && (min_rtt_ == Duration{} || *ack_rtt < min_rtt_)) min_rtt_ = *ack_rtt;
+  const std::optional<RateSample> rate = rate_.end_ack(min_rtt_);
   rack_.end_of_ack(snd_.una(), snd_nxt_, info.dsack.has_value());
   tlp_on_ack(now, ack, acked > 0, info);
   (void)undo_on_ack(now, ack, acked > 0, ts_age, info);
@@ -125,25 +136,21 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
     rack_.on_recovery_end();
     undo_on_episode_end();
   }
-  if (detect_losses(now)) {
+  const bool entered = detect_losses(now);
+  if (scc_->owns_recovery()) {
+    // A model-based controller sees every ACK, in recovery too, and sets
+    // cwnd itself (cc.hpp): no PRR.
+    AckSample a = ack_sample(now, delivered_bytes, ack_rtt ? ack_rtt : sample, rate);
+    a.prior_flight = prior_flight;
+    scc_->on_ack(a);
+  } else if (entered) {
     prr_on_ack(delivered_bytes);
     // RFC 6675 §5 (4.3): the first lost segment goes out at once.
     prr_allow_ = std::max<std::int64_t>(prr_allow_, snd_mss_);
   } else if (recovery_) {
     prr_on_ack(delivered_bytes);
   } else if (acked > 0) {
-    AckSample a;
-    a.now = now;
-    a.delivered = delivered_bytes;
-    a.flight = pipe();
-    a.rtt = sample;
-    a.min_rtt = min_rtt_;
-    a.srtt = rtt_.srtt().value_or(Duration{});
-    // RFC 7661 §4.3: cwnd was not in use — the application had nothing
-    // more, or the peer's window held the sender back.
-    a.app_limited = !cwnd_limited();
-    a.round = round_;
-    scc_->on_ack(a);
+    scc_->on_ack(ack_sample(now, delivered_bytes, ack_rtt ? ack_rtt : sample, rate));
   }
   // RFC 6298 §5.2–5.3: stop the timer when all is acknowledged, else
   // restart it on an ACK of new data.
@@ -158,12 +165,33 @@ void Sender::on_ack_sack(Instant now, const TcpSegment& seg, std::optional<Durat
   if (acked > 0 || !timers_.armed(TimerKind::kLossProbe)) schedule_probe(now);
 }
 
+AckSample Sender::ack_sample(Instant now, std::uint32_t delivered, std::optional<Duration> rtt,
+                             const std::optional<RateSample>& rate) const {
+  AckSample a;
+  a.now = now;
+  a.delivered = delivered;
+  a.flight = pipe();
+  a.rtt = rtt;
+  a.min_rtt = min_rtt_;
+  a.srtt = rtt_.srtt().value_or(Duration{});
+  // RFC 7661 §4.3: cwnd was not in use — the application had nothing
+  // more, or the peer's window held the sender back.
+  a.app_limited = !cwnd_limited();
+  a.round = round_;
+  a.rate = rate;
+  a.delivered_total = rate_.delivered();
+  a.lost = newly_lost_bytes_;
+  a.in_recovery = in_loss_recovery();
+  return a;
+}
+
 bool Sender::detect_losses(Instant now) {
   // RFC 8985 §6.2 step 5; the reordering timer waits for the earliest
   // segment that is not lost yet but will be unless its ACK comes.
   if (frto_step_ != 0) return false;  // F-RTO decides first (sender_undo.cpp)
   const Duration srtt = rtt_.srtt().value_or(Duration{});
   const Rack::Detected d = rack_.detect_loss(log_, now, srtt, in_loss_recovery());
+  newly_lost_bytes_ = d.newly_lost * std::uint32_t{snd_mss_};
   if (d.recheck) {
     timers_.arm(TimerKind::kReorder, *d.recheck);
   } else {
@@ -203,6 +231,7 @@ void Sender::enter_recovery(Instant now) {
 }
 
 void Sender::prr_on_ack(std::uint32_t delivered) {
+  if (scc_->owns_recovery()) return;  // the controller sets cwnd in recovery (cc.hpp)
   Recovery& r = *recovery_;
   r.prr_delivered += delivered;
   const std::int64_t p = pipe();
@@ -278,19 +307,39 @@ bool Sender::send_retransmission(Instant now, const SentLog::Segment& s, bool pr
   return true;
 }
 
+void Sender::update_pacing_rate() {
+  const bool paced = config_.pacing == Pacing::kAll || (config_.pacing == Pacing::kRateBased && scc_->rate_based());
+  std::uint64_t rate = 0;
+  if (paced) {
+    rate = scc_->pacing_rate().value_or(
+        Pacer::window_rate(scc_->cwnd(), scc_->ssthresh(), rtt_.srtt().value_or(Duration{})));
+  }
+  pacer_.set_rate(rate, snd_mss_);
+}
+
+bool Sender::pace_hold(Instant now) {
+  if (pacer_.may_send(now)) return false;
+  if (timers_.deadline(TimerKind::kPace) != pacer_.wake_at()) ++stats_.pacing_waits;
+  timers_.arm(TimerKind::kPace, pacer_.wake_at());
+  return true;
+}
+
 void Sender::output_sack(Instant now) {
   bool sent_new = false;
+  update_pacing_rate();
   for (;;) {
     const std::uint32_t in_flight = pipe();
     // How much may go out: PRR's allowance in recovery (RFC 6937), else
     // cwnd − pipe (RFC 6675 §5 (C)). (RFC 3042's limited transmit is in
     // there: each SACKed segment leaves the pipe and makes room for one.)
-    const std::int64_t budget =
-        recovery_ ? prr_allow_ : static_cast<std::int64_t>(scc_->cwnd()) - static_cast<std::int64_t>(in_flight);
+    const std::int64_t budget = recovery_ && !scc_->owns_recovery()
+                                    ? prr_allow_
+                                    : static_cast<std::int64_t>(scc_->cwnd()) - static_cast<std::int64_t>(in_flight);
     // NextSeg() (1): a segment deemed lost. A retransmission takes a whole
     // segment once any allowance is left (segments are not split to fit it).
     if (budget > 0) {
       if (const SentLog::Segment* s = log_.next_lost()) {
+        if (pace_hold(now)) break;
         if (!send_retransmission(now, *s, false)) break;
         continue;
       }
@@ -312,10 +361,23 @@ void Sender::output_sack(Instant now) {
       break;
     }
     if (len > 0 && len < snd_mss_) {
-      // Nagle (RFC 1122 §4.2.3.4) and sender SWS avoidance (§3.8.6.2.1), as without SACK.
+      // Nagle (RFC 1122 §4.2.3.4) in Minshall's form, as Linux has it: a
+      // small segment waits while another small one is unacknowledged
+      // (one small segment per round trip at most, instead of none while
+      // anything is in flight).
       const bool outstanding = snd_nxt_.after(snd_.una());
-      if (!config_.nodelay && outstanding) break;
-      if (len != unsent && len < max_snd_wnd_ / 2) {
+      const bool small_outstanding = small_end_.after(snd_.una());
+      if (!config_.nodelay && small_outstanding) break;
+      // Sender SWS avoidance (§3.8.6.2.1): a partial segment only if it is
+      // all there is to send, or fills half the largest window offered —
+      // or it is the end of a window that is not a whole number of
+      // segments, with no other small segment in flight: a window of 8192
+      // bytes holds five 1448-byte segments and 952 bytes more, and
+      // leaving those out would cost 12 % of every round trip. The one
+      // small segment per round trip bounds what a receiver that opens its
+      // window in small steps can make us send.
+      const bool window_edge = static_cast<std::int64_t>(len) == rwnd_room && len < unsent && !small_outstanding;
+      if (len != unsent && len < max_snd_wnd_ / 2 && !window_edge) {
         if (!outstanding && !timers_.armed(TimerKind::kPersist)) timers_.arm(TimerKind::kPersist, now + rtt_.rto());
         break;
       }
@@ -332,9 +394,11 @@ void Sender::output_sack(Instant now) {
       }
       break;
     }
+    if (pace_hold(now)) break;
     if (!send_segment(now, snd_nxt_, len, fin, false)) break;
     const auto used = static_cast<std::uint32_t>(len + (fin ? 1 : 0));
     snd_nxt_ = snd_nxt_ + used;
+    if (len < snd_mss_) small_end_ = snd_nxt_;
     sent_new = true;
     if (recovery_) {
       prr_allow_ -= used;
@@ -342,7 +406,20 @@ void Sender::output_sack(Instant now) {
     }
     if (fin) break;
   }
-  max_pipe_round_ = std::max(max_pipe_round_, pipe());
+  const std::uint32_t flight = pipe();
+  max_pipe_round_ = std::max(max_pipe_round_, flight);
+  // The delivery-rate draft's CheckIfApplicationLimited(): less than a
+  // segment left to send, cwnd not full, nothing waiting to be resent —
+  // the next samples measure the application, not the path. The peer's
+  // window holding the sender back counts the same: those samples measure
+  // the receiver, and a model built on them would pace the flow down to
+  // the rate its window allowed, and lower with every round trip.
+  const std::int64_t rwnd_room =
+      static_cast<std::int64_t>(snd_wnd_) - static_cast<std::int64_t>(snd_nxt_ - snd_.una());
+  const bool nothing_to_send = snd_.bytes_from(snd_nxt_) < snd_mss_ || rwnd_room < snd_mss_;
+  if ((nothing_to_send && flight < scc_->cwnd() && !log_.any_lost()) || scc_->holding_back()) {
+    rate_.mark_app_limited(flight);
+  }
   if (sent_new) schedule_probe(now);
 }
 

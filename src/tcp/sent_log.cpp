@@ -2,7 +2,7 @@
 
 namespace ws::tcp {
 
-void SentLog::on_sent(SeqNum begin, SeqNum end, Instant now) {
+void SentLog::on_sent(SeqNum begin, SeqNum end, Instant now, const DeliverySnapshot& rate) {
   if (!begin.before(end)) return;
   if (!segs_.empty() && segs_.back().end.after(begin)) return;  // not new data: the caller's error
   Segment s;
@@ -11,6 +11,7 @@ void SentLog::on_sent(SeqNum begin, SeqNum end, Instant now) {
   s.xmit = now;
   s.first_xmit = now;
   s.order = ++next_order_;
+  s.rate = rate;
   segs_.push_back(s);
 }
 
@@ -27,7 +28,7 @@ std::size_t SentLog::lower_bound(SeqNum seq) const {
   return lo;
 }
 
-bool SentLog::on_retransmitted(SeqNum begin, std::uint32_t len, Instant now) {
+bool SentLog::on_retransmitted(SeqNum begin, std::uint32_t len, Instant now, const DeliverySnapshot& rate) {
   const std::size_t i = lower_bound(begin);
   if (i == segs_.size() || segs_[i].begin != begin || len == 0) return false;
   if (segs_[i].len() > len) {
@@ -42,6 +43,7 @@ bool SentLog::on_retransmitted(SeqNum begin, std::uint32_t len, Instant now) {
   s.order = ++next_order_;
   s.retransmitted = true;
   s.rexmit_out = true;
+  s.rate = rate;
   return true;
 }
 

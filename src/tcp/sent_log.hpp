@@ -16,6 +16,7 @@
 #include <deque>
 
 #include "base/time.hpp"
+#include "tcp/delivery_rate.hpp"
 #include "wire/seq_num.hpp"
 
 namespace ws::tcp {
@@ -37,6 +38,7 @@ class SentLog {
     bool lost = false;           // deemed lost by RACK or a timeout, not yet known to be delivered
     bool rexmit_out = false;     // a retransmission of it is in the network and not deemed lost
     bool rto_lost = false;       // deemed lost by a retransmission timeout (not by RACK)
+    DeliverySnapshot rate;       // the delivery state at its latest transmission (delivery_rate.hpp)
     std::uint32_t len() const { return static_cast<std::uint32_t>(end - begin); }
   };
 
@@ -47,10 +49,10 @@ class SentLog {
   const std::deque<Segment>& segments() const { return segs_; }
 
   // New data [begin, end) left at `now`; it starts where the last record ends.
-  void on_sent(SeqNum begin, SeqNum end, Instant now);
+  void on_sent(SeqNum begin, SeqNum end, Instant now, const DeliverySnapshot& rate = {});
   // [begin, begin + len) was sent again at `now`: the record starting at
   // `begin`, split first if it is longer than `len`. False: no record there.
-  bool on_retransmitted(SeqNum begin, std::uint32_t len, Instant now);
+  bool on_retransmitted(SeqNum begin, std::uint32_t len, Instant now, const DeliverySnapshot& rate = {});
 
   // The cumulative ACK reached `una`: records wholly below it leave the log
   // (`delivered` sees each that was not SACKed before); a record it cuts

@@ -25,9 +25,10 @@ enum class TimerKind : std::uint8_t {
                 // connection is in at most one of those states
   kReorder,     // RFC 8985 §6.2 step 5: RACK's reordering timer (a loss becomes due)
   kLossProbe,   // RFC 8985 §7.2: the tail loss probe timeout (PTO), earlier than the RTO
+  kPace,        // the next paced segment's departure (tcp/pacing.hpp)
 };
 
-inline constexpr std::size_t kTimerKinds = 7;
+inline constexpr std::size_t kTimerKinds = 8;
 
 constexpr std::string_view to_string(TimerKind k) {
   switch (k) {
@@ -38,6 +39,7 @@ constexpr std::string_view to_string(TimerKind k) {
     case TimerKind::kClose: return "close";
     case TimerKind::kReorder: return "reorder";
     case TimerKind::kLossProbe: return "loss-probe";
+    case TimerKind::kPace: return "pace";
   }
   return "?";
 }
@@ -80,7 +82,7 @@ class TimerSet {
   static constexpr std::size_t index(TimerKind k) { return static_cast<std::size_t>(k); }
 
   std::array<Instant, kTimerKinds> at_{Instant::never(), Instant::never(), Instant::never(), Instant::never(),
-                                       Instant::never(), Instant::never(), Instant::never()};
+                                       Instant::never(), Instant::never(), Instant::never(), Instant::never()};
 };
 
 }  // namespace ws::tcp

@@ -10,9 +10,10 @@ TEST(CcFactory, ParsesNames) {
   EXPECT_EQ(parse_cc("newreno"), CcKind::Reno);
   EXPECT_EQ(parse_cc("cubic"), CcKind::Cubic);
   EXPECT_EQ(parse_cc("CUBIC"), std::nullopt);
-  EXPECT_EQ(parse_cc("bbr"), std::nullopt);
+  EXPECT_EQ(parse_cc("bbr"), CcKind::Bbr);
+  EXPECT_EQ(parse_cc("bbr2"), std::nullopt);
   EXPECT_EQ(parse_cc(""), std::nullopt);
-  for (const CcKind kind : {CcKind::Reno, CcKind::Cubic})
+  for (const CcKind kind : {CcKind::Reno, CcKind::Cubic, CcKind::Bbr})
     EXPECT_EQ(parse_cc(to_string(kind)), kind);
 }
 

@@ -20,6 +20,7 @@ namespace ws::tcp::testing {
 struct Sent {
   TcpSegment seg;
   std::vector<std::uint8_t> data;
+  Instant at;  // when it left
   std::string text() const { return std::string(data.begin(), data.end()); }
 };
 
@@ -159,8 +160,8 @@ class ConnectionTest : public ::testing::Test {
   void make(ConnectionConfig cfg = {}, std::uint32_t iss = 1000) {
     conn = std::make_unique<Connection>(
         cfg, FourTuple{{Ipv4Address(192, 0, 2, 1), 49152}, {Ipv4Address(192, 0, 2, 2), 8000}}, SeqNum(iss),
-        [this](Instant, const TcpSegment& s) {
-          Sent x{s, {s.payload.begin(), s.payload.end()}};
+        [this](Instant t, const TcpSegment& s) {
+          Sent x{s, {s.payload.begin(), s.payload.end()}, t};
           x.seg.payload = {};
           sent.push_back(std::move(x));
           log.push_back(fmt::format("  ws → {} @{}", describe(s), now.to_string()));
@@ -197,8 +198,11 @@ class ConnectionTest : public ::testing::Test {
   }
   // Active open to ESTABLISHED against a peer that answers SACK-permitted
   // (and timestamps when `cfg.timestamps`), MSS 1000, after a 100 ms
-  // handshake: RTT and min_RTT are 100 ms from the start.
-  void establish_sack(ConnectionConfig cfg) {
+  // handshake: RTT and min_RTT are 100 ms from the start. Unpaced unless
+  // `paced` (then as `cfg.pacing` says): these tests count the segments
+  // one ACK releases, which pacing would spread out (pacing_test.cpp).
+  void establish_sack(ConnectionConfig cfg, bool paced = false) {
+    if (!paced) cfg.pacing = Pacing::kOff;
     make(cfg);
     conn->open_active(now);
     take();

@@ -210,3 +210,42 @@ TEST_F(Sack, CwndDoesNotGrowWhileThePeersWindowHoldsTheSenderBack) {
 
 }  // namespace
 }  // namespace ws::tcp
+
+namespace ws::tcp {
+namespace {
+
+using namespace ws::tcp::testing;
+
+// A window that is not a whole number of segments: the sender fills its
+// end with one small segment (RFC 9293 §3.8.6.2.1's SWS rule would leave
+// it unused every round trip), but never a second while one is
+// unacknowledged (Nagle in Minshall's form).
+TEST_F(Sack, TheEndOfAWindowGoesAsOneSmallSegmentAtATime) {
+  ConnectionConfig c = sack_ts(true, false);
+  c.iw10 = true;
+  establish_sack(c);
+  in(Seg(8001, TcpFlags::kAck).ack(1001).win(4500));
+  conn->send(now, payload_of(20000));
+  auto out = take();
+  ASSERT_EQ(out.size(), 5u) << trace();
+  EXPECT_EQ(out[4].data.size(), 500u);  // 4 × 1000 and the window's last 500
+  advance(Duration::millis(100));
+  // The first two are ACKed: the window's end moves 2000 on; two full
+  // segments go, and no second small one while 4501..5001 is unacked.
+  in(Seg(8001, TcpFlags::kAck).ack(3001).win(4500));
+  out = take();
+  ASSERT_EQ(out.size(), 2u) << trace();
+  EXPECT_EQ(out[0].data.size(), 1000u);
+  EXPECT_EQ(out[1].data.size(), 1000u);
+  // 3001..5501 ACKed, the small one with it: the window's end moves to
+  // 10001, 2500 beyond what was sent: two full segments and a small one.
+  in(Seg(8001, TcpFlags::kAck).ack(5501).win(4500));
+  out = take();
+  ASSERT_EQ(out.size(), 3u) << trace();
+  EXPECT_EQ(out[0].data.size(), 1000u);
+  EXPECT_EQ(out[1].data.size(), 1000u);
+  EXPECT_EQ(out[2].data.size(), 500u);
+}
+
+}  // namespace
+}  // namespace ws::tcp

@@ -116,8 +116,8 @@ class SimultaneousOpen : public ::testing::Test {
     wire(b, "b", FourTuple{b_addr, a_addr}, 8000);
   }
   void wire(End& e, const char* name, FourTuple t, std::uint32_t iss) {
-    e.conn = std::make_unique<Connection>(ConnectionConfig{}, t, SeqNum(iss), [this, &e, name](Instant, const TcpSegment& s) {
-      Sent x{s, {s.payload.begin(), s.payload.end()}};
+    e.conn = std::make_unique<Connection>(ConnectionConfig{}, t, SeqNum(iss), [this, &e, name](Instant at, const TcpSegment& s) {
+      Sent x{s, {s.payload.begin(), s.payload.end()}, at};
       x.seg.payload = {};
       log.push_back(fmt::format("  {} → {}", name, testing::describe(s)));
       e.out.push_back(std::move(x));
