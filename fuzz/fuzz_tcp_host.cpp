@@ -38,12 +38,13 @@ struct World {
   std::vector<SocketId> accepted;
   std::vector<std::uint8_t> frame;
 
-  explicit World(tcp::CcKind cc) : stack(config()) {
+  World(tcp::CcKind cc, tcp::Pacing pacing) : stack(config()) {
     stack.host().logger().set_level(LogLevel::Off);
     stack.tcp().defaults().window_scale = true;
     stack.tcp().defaults().sack = true;
     stack.tcp().defaults().timestamps = true;
     stack.tcp().defaults().cc = cc;
+    stack.tcp().defaults().pacing = pacing;
     stack.host().add_interface({"eth0", kServerMac, 1500});
     stack.host().add_address(now, 0, Ipv4Cidr(kServer, 24));
     // Teach the server the peer's MAC so its replies leave at once.
@@ -159,8 +160,12 @@ struct Peer {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  // Every congestion controller: the input's first byte picks one.
-  World w(size > 0 && (data[0] & 1) != 0 ? tcp::CcKind::Cubic : tcp::CcKind::Reno);
+  // Every congestion controller and pacing mode: the input's first byte
+  // picks them.
+  const std::uint8_t pick = size > 0 ? data[0] : 0;
+  constexpr tcp::CcKind kinds[] = {tcp::CcKind::Reno, tcp::CcKind::Cubic, tcp::CcKind::Bbr};
+  constexpr tcp::Pacing pacings[] = {tcp::Pacing::kRateBased, tcp::Pacing::kAll, tcp::Pacing::kOff};
+  World w(kinds[pick % 3], pacings[(pick / 3) % 3]);
   std::vector<std::uint8_t> reply;
   std::vector<Peer> peers;
   // Four established connections, offering SACK and timestamps in every

@@ -103,7 +103,7 @@ int run_sim_transfer(const SimTransferOptions& o) {
     const apps::StreamResult& main = r.up ? *r.up : *r.down;
     fmt::print(
         R"({{"ok": {}, "reason": "{}", "bytes": {}, "direction": "{}", "virtual_seconds": {:.6f}, )"
-        R"("goodput_bytes_per_second": {:.1f}, "goodput_to_last_byte": {:.1f}, "retransmitted_segments": {}, )"
+        R"("goodput_bytes_per_second": {:.3f}, "goodput_to_last_byte": {:.3f}, "retransmitted_segments": {}, )"
         R"("rto_expiries": {}, )",
         r.ok ? "true" : "false", r.reason, o.bytes, o.direction, r.virtual_time.as_seconds(), r.goodput(),
         r.goodput_to_last_byte(),
