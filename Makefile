@@ -32,7 +32,7 @@ help:
 	@echo "make soak        SOAK_CASES (10000) random TCP transfers under faults, all checked by SHA-256"
 	@echo "make bench       benchmarks next to their references"
 	@echo "make bench-tap   TCP throughput wirestack <-> Linux over a TAP vs Linux <-> Linux over veth (root)"
-	@echo "make bench-loss  sim transfer on smoltcp's 72-cell loss grid, goodput next to smoltcp's (SEED=1, CC=reno|cubic)"
+	@echo "make bench-loss  sim transfer on smoltcp's 72-cell loss grid, goodput next to smoltcp's, then the bbr block (SEED=1, CC=reno|cubic|bbr)"
 	@echo "make format      clang-format every source file"
 
 deps:
@@ -109,6 +109,8 @@ bench-loss: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target wirestack
 	WIRESTACK=$(BUILD)/tools/wirestack OUT=$(BUILD)/bench-loss.txt JOBS=2 \
 	  CC="$(if $(filter command line environment,$(origin CC)),$(CC),)" python3 bench/loss_grid.py
+	@echo; echo "--- bbr ---"
+	WIRESTACK=$(BUILD)/tools/wirestack OUT=$(BUILD)/bench-loss-bbr.txt JOBS=2 CC=bbr python3 bench/loss_grid.py
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
