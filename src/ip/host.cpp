@@ -350,7 +350,7 @@ PacketRef Host::acquire() {
 
 Result<void, SendError> Host::send_ipv4(Instant now, Ipv4Address src, Ipv4Address dst,
                                         std::uint8_t protocol, Bytes payload, bool dont_frag,
-                                        std::optional<std::uint8_t> ttl) {
+                                        std::optional<std::uint8_t> ttl, std::uint8_t ecn) {
   if (payload.size() + Ipv4View::kMinHeaderLen > 0xffff) return Unexpected{SendError::MessageTooLong};
   std::optional<Route> route;
   if (dst.is_broadcast()) {
@@ -379,6 +379,7 @@ Result<void, SendError> Host::send_ipv4(Instant now, Ipv4Address src, Ipv4Addres
   Ipv4Header h;
   h.ident = next_ident_++;
   h.dont_frag = dont_frag;
+  h.ecn = ecn & 0x03;
   h.ttl = ttl.value_or(config_.default_ttl);
   h.protocol = protocol;
   h.src = src;

@@ -143,9 +143,10 @@ class Host {
   // --- sending (used by ICMP here, UDP/TCP later) ------------------------
   // Routes, fragments if needed (unless dont_frag) and queues `payload`
   // as one IPv4 datagram. src = any picks the outgoing interface's address.
+  // `ecn`: the ECN field's codepoint (RFC 3168 §5), chosen by the transport.
   Result<void, SendError> send_ipv4(Instant now, Ipv4Address src, Ipv4Address dst,
                                     std::uint8_t protocol, Bytes payload, bool dont_frag = false,
-                                    std::optional<std::uint8_t> ttl = std::nullopt);
+                                    std::optional<std::uint8_t> ttl = std::nullopt, std::uint8_t ecn = 0);
   // The source address this host would use towards dst.
   std::optional<Ipv4Address> source_address_for(Ipv4Address dst) const;
   // Whether a datagram src → dst of `protocol` that satisfies `match` is

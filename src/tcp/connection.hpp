@@ -41,6 +41,7 @@
 #include "socket/address.hpp"
 #include "socket/error.hpp"
 #include "tcp/cc_factory.hpp"
+#include "tcp/ecn.hpp"
 #include "tcp/receiver.hpp"
 #include "tcp/rtt.hpp"
 #include "tcp/sender.hpp"
@@ -104,6 +105,10 @@ struct ConnectionConfig {
   // Which segments are spaced at a pacing rate (tcp/pacing.hpp) when SACK
   // is in use.
   Pacing pacing = Pacing::kRateBased;
+  // RFC 3168 ECN (tcp/ecn.hpp): in use only when our SYN asked and the
+  // SYN-ACK accepted, or a peer's SYN asked and we accept. Off in a config
+  // built by hand; every stack's default is kAccept (TcpLayer), as Linux.
+  EcnMode ecn = EcnMode::kOff;
 };
 
 // What happened to a connection, for the socket layer and for tests.
@@ -146,6 +151,13 @@ struct ConnectionStats {
   std::uint64_t path_mtu_reductions = 0;
   // Times the pacer held a segment back until its departure time.
   std::uint64_t pacing_waits = 0;
+  // RFC 3168: 1 when the handshake negotiated ECN; data segments that arrived CE-marked; ACKs with ECE that
+  // arrived; new data segments we sent with CWR; window reductions ECE caused.
+  std::uint64_t ecn_negotiated = 0;
+  std::uint64_t ecn_ce_received = 0;
+  std::uint64_t ecn_ece_received = 0;
+  std::uint64_t ecn_cwr_sent = 0;
+  std::uint64_t ecn_reductions = 0;
 
   ConnectionStats& operator+=(const ConnectionStats& o);
   // Name/value pairs in declaration order, for nstat-like printing.
@@ -181,7 +193,8 @@ class Connection final : private SegmentOut {
   void open_passive(Instant now, const TcpSegment& syn);
 
   // --- events ---
-  void on_segment(Instant now, const TcpSegment& seg);
+  // `ecn`: the codepoint of the IP header's ECN field (RFC 3168 §5).
+  void on_segment(Instant now, const TcpSegment& seg, std::uint8_t ecn = ecn::kNotEct);
   void on_timer(Instant now);
   Instant next_deadline() const { return timers_.next_deadline(); }
   // ICMP errors (icmp_errors.cpp). The layer has matched the quoted
@@ -243,6 +256,14 @@ class Connection final : private SegmentOut {
   // SACK (RFC 2018) and timestamps (RFC 7323 §3): both SYNs carried them.
   bool sack_enabled() const { return sack_on_; }
   bool timestamps_enabled() const { return ts_on_; }
+  // RFC 3168 §6.1.1: both sides agreed in the handshake.
+  bool ecn_enabled() const { return ecn_on_; }
+  // The ECN codepoint the IP header of the segment being emitted must
+  // carry (valid inside the Emit callback): ECT(0) on new data of an ECN
+  // connection (§6.1.2), not-ECT on everything else (§6.1.1, §6.1.4–6).
+  std::uint8_t outgoing_ecn() const { return out_ecn_; }
+  // The receiver side (§6.1.3): our ACKs carry ECE until a CWR arrives.
+  bool ece_pending() const { return ece_echo_; }
   std::uint8_t snd_wscale() const { return sender_.wscale(); }
   std::uint8_t rcv_wscale() const { return receiver_.wscale(); }
   std::uint16_t effective_mss() const { return sender_.mss(); }
@@ -284,6 +305,8 @@ class Connection final : private SegmentOut {
   bool process_ack(Instant now, const TcpSegment& seg);
   void process_text_and_fin(Instant now, const TcpSegment& seg);
   void take_peer_options(const TcpSegment& syn);
+  // RFC 3168 §6.1.3: a CE mark starts ECE on our ACKs, the peer's CWR ends it.
+  void ecn_on_arrival(const TcpSegment& seg, std::uint8_t ecn);
 
   // output.cpp
   void output(Instant now);  // send what the windows and Nagle allow, then any pending ACK
@@ -291,7 +314,7 @@ class Connection final : private SegmentOut {
   void send_ack(Instant now);
   void send_rst(Instant now, SeqNum seq, std::optional<SeqNum> ack);
   void send_challenge_ack(Instant now);
-  void emit(Instant now, TcpSegment& seg);
+  void emit(Instant now, TcpSegment& seg, std::uint8_t ecn = ecn::kNotEct);
   // RFC 7323 §5.4: a millisecond clock with a per-connection offset.
   std::uint32_t ts_val(Instant now) const {
     return static_cast<std::uint32_t>(now.nanos() / 1'000'000) + ts_offset_;
@@ -300,7 +323,7 @@ class Connection final : private SegmentOut {
   bool check_timestamp(Instant now, const TcpSegment& seg);
   void maybe_window_update(Instant now);
   // SegmentOut: the sender's segments get our ACK fields.
-  void transmit(Instant now, TcpSegment& seg, bool acks) override;
+  void transmit(Instant now, TcpSegment& seg, bool acks, bool ect) override;
 
   ConnectionConfig config_;
   FourTuple tuple_;
@@ -315,6 +338,9 @@ class Connection final : private SegmentOut {
   bool wscale_on_ = false;        // both SYNs carried the window scale option (RFC 7323 §2.2)
   bool sack_on_ = false;          // both SYNs carried SACK-permitted (RFC 2018 §2)
   bool ts_on_ = false;            // both SYNs carried timestamps (RFC 7323 §3.2)
+  bool ecn_on_ = false;           // ECN negotiated (RFC 3168 §6.1.1)
+  bool ece_echo_ = false;         // a CE arrived and no CWR since: ECE on our ACKs (§6.1.3)
+  std::uint8_t out_ecn_ = ecn::kNotEct;  // the codepoint of the segment being emitted
   std::uint32_t ts_recent_ = 0;   // TS.Recent: the peer's TSval to echo (RFC 7323 §4.3)
   std::uint32_t ts_offset_ = 0;   // added to our millisecond clock (RFC 7323 §5.4)
   SeqNum last_ack_sent_;          // Last.ACK.sent (RFC 7323 §4.3)

@@ -25,9 +25,36 @@ void Connection::take_peer_options(const TcpSegment& syn) {
   }
   sender_.on_peer_syn(syn, peer_shift, ts_on_);
   if (sack_on_) sender_.enable_sack(config_.cc);
+  // RFC 3168 §6.1.1: ECN only when both agreed. A SYN-ACK answers our SYN:
+  // it must be ECN-setup (ECE without CWR) and our SYN must have asked. A
+  // SYN (passive open, or a simultaneous one) must be ECN-setup (ECE and
+  // CWR) and we must accept — kAccept answers but never asks, so in a
+  // simultaneous open only a side that asked (kOn) takes it.
+  if (syn.flags.ack()) {
+    ecn_on_ = config_.ecn == EcnMode::kOn && is_ecn_setup_syn_ack(syn.flags);
+  } else {
+    ecn_on_ = is_ecn_setup_syn(syn.flags) &&
+              (config_.ecn == EcnMode::kOn || (config_.ecn == EcnMode::kAccept && passive_));
+  }
+  if (ecn_on_) {
+    sender_.enable_ecn();
+    stats_.ecn_negotiated = 1;
+  }
 }
 
-void Connection::on_segment(Instant now, const TcpSegment& seg) {
+void Connection::ecn_on_arrival(const TcpSegment& seg, std::uint8_t ecn) {
+  // §6.1.3: the peer reduced its window: stop echoing — unless this very
+  // segment was marked again (checked next).
+  if (seg.flags.cwr()) ece_echo_ = false;
+  if (ecn != ecn::kCe) return;
+  ++stats_.ecn_ce_received;
+  ece_echo_ = true;
+  // The ACK for a CE-marked segment goes at once, not delayed, so that
+  // the sender hears of the congestion within one RTT (as Linux does).
+  if (!seg.payload.empty()) receiver_.request_ack();
+}
+
+void Connection::on_segment(Instant now, const TcpSegment& seg, std::uint8_t ecn) {
   ++stats_.segments_received;
   switch (state_) {
     case State::Closed:
@@ -76,6 +103,7 @@ void Connection::on_segment(Instant now, const TcpSegment& seg) {
     process_rst(now, seg);
     return;
   }
+  if (ecn_on_) ecn_on_arrival(seg, ecn);
   // Fourth: SYN in a synchronized state (RFC 5961 §4 replaces §3.10.7.4's
   // reset with a challenge ACK); a passive SYN-RECEIVED returns to LISTEN.
   if (seg.flags.syn()) {

@@ -8,9 +8,12 @@
 
 namespace ws::tcp {
 
-void Connection::emit(Instant now, TcpSegment& seg) {
+void Connection::emit(Instant now, TcpSegment& seg, std::uint8_t ecn) {
   seg.src_port = tuple_.local.port;
   seg.dst_port = tuple_.remote.port;
+  // RFC 3168 §6.1.3: every ACK carries ECE while a CE mark waits for the
+  // peer's CWR (not a SYN-ACK: its ECE means "ECN accepted", §6.1.1).
+  if (ece_echo_ && seg.ack && !seg.flags.syn() && !seg.flags.rst()) seg.flags.bits |= TcpFlags::kEce;
   if (!seg.flags.rst()) {
     // RFC 7323 §3.2: once negotiated, TSopt in every non-RST segment,
     // echoing TS.Recent (§4.3).
@@ -35,15 +38,17 @@ void Connection::emit(Instant now, TcpSegment& seg) {
     if (seg.ack) last_ack_sent_ = *seg.ack;
   }
   ++stats_.segments_sent;
+  out_ecn_ = ecn;  // read by the owner through outgoing_ecn() during the call
   emit_(now, seg);
+  out_ecn_ = ecn::kNotEct;
 }
 
-void Connection::transmit(Instant now, TcpSegment& seg, bool acks) {
+void Connection::transmit(Instant now, TcpSegment& seg, bool acks, bool ect) {
   seg.ack = receiver_.ack_number();
   seg.flags.bits |= TcpFlags::kAck;
   seg.window = receiver_.window_to_advertise();
   if (acks) receiver_.on_ack_sent();
-  emit(now, seg);
+  emit(now, seg, ect ? ecn::kEct0 : ecn::kNotEct);
 }
 
 void Connection::maybe_window_update(Instant now) {
@@ -114,6 +119,10 @@ void Connection::send_syn(Instant now, bool with_ack) {
   // timestamps. A SYN-ACK's timestamps come from emit() (TS.Recent is known).
   if (with_ack ? sack_on_ : config_.sack) seg.options.sack_permitted = true;
   if (!with_ack && config_.timestamps) seg.options.timestamps = TcpTimestamps{ts_val(now), 0};
+  // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR; the SYN-ACK
+  // that accepts carries ECE alone. The SYN itself is never ECT (§6.1.1).
+  if (!with_ack && config_.ecn == EcnMode::kOn) seg.flags.bits |= TcpFlags::kEce | TcpFlags::kCwr;
+  if (with_ack && ecn_on_) seg.flags.bits |= TcpFlags::kEce;
   sender_.on_syn_sent(now);
   receiver_.cancel_ack_request();
   emit(now, seg);

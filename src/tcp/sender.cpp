@@ -101,16 +101,14 @@ AckVerdict Sender::on_ack(Instant now, const TcpSegment& seg, std::optional<Dura
   if (ack.before(una - max_snd_wnd_)) return AckVerdict::TooOld;
   if (sack_) {
     on_ack_sack(now, seg, ts_age);
-    update_window(seg);
-    return AckVerdict::Accepted;
-  }
-  if (ack.after(una)) {
+  } else if (ack.after(una)) {
     on_new_ack(now, ack, ts_age);
   } else if (ack == una && seg.payload.empty() && !seg.flags.fin() && scaled(seg.window) == snd_wnd_ &&
              flight_size() > 0) {
     on_duplicate_ack(now);  // RFC 5681 §2's definition of a duplicate ACK
   }
   update_window(seg);
+  if (ecn_) ecn_on_ack(now, seg);
   return AckVerdict::Accepted;
 }
 
@@ -180,6 +178,7 @@ void Sender::on_duplicate_ack(Instant now) {
     // RFC 5681 §3.2 fast retransmit; RFC 6582 §3.2 step 2 guards re-entry.
     recover_ = snd_max_ - 1;
     cc_->on_fast_retransmit(LossEvent{now, flight_size()});
+    ecn_note_reduction();
     ++stats_.fast_retransmits;
     if (!timestamps_) rtt_probe_.reset();
     retransmit_first(now);
@@ -198,6 +197,7 @@ unsigned Sender::note_timeout() {
 }
 
 void Sender::on_data_timeout(Instant now) {
+  ecn_note_reduction();
   if (sack_) {
     on_data_timeout_sack(now);
     return;
@@ -242,7 +242,7 @@ void Sender::on_persist_timeout(Instant now) {
   ++stats_.zero_window_probes;
   TcpSegment probe;
   probe.seq = snd_.una() - 1;
-  out_.transmit(now, probe, false);
+  out_.transmit(now, probe, false, false);  // RFC 3168 §6.1.6: never ECT
   ++persist_backoff_;
   Duration wait = rtt_.rto();
   for (unsigned i = 0; i < persist_backoff_ && wait < config_.max_persist; ++i) wait = wait * 2;
@@ -280,7 +280,10 @@ bool Sender::send_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bo
     if (!rtt_probe_ && len > 0) rtt_probe_ = std::make_pair(seq + static_cast<std::uint32_t>(len), now);
   }
   if (snd_max_ == snd_.una()) progress_at_ = now;  // nothing was outstanding
-  out_.transmit(now, seg, true);
+  // RFC 3168 §6.1.5: ECT only on new data, never on a retransmission.
+  const bool ect = ecn_ && !retransmission && len > 0;
+  if (ect) ecn_new_data(seg);
+  out_.transmit(now, seg, true, ect);
   const SeqNum end = seq + static_cast<std::uint32_t>(len) + (fin ? 1 : 0);
   if (sack_) {  // RFC 8985 §6.1: each segment's transmission time, and its delivery snapshot
     const DeliverySnapshot snap = rate_.on_send(now, snd_max_ == snd_.una());

@@ -42,10 +42,11 @@ struct ConnectionStats;
 
 // Where the sender's segments go: the connection fills in ACK, window and
 // ports and emits them. `acks`: the segment counts as our ACK (data does;
-// a zero-window probe does not clear a pending ACK).
+// a zero-window probe does not clear a pending ACK). `ect`: new data of
+// an ECN connection, to go out with ECT(0) (RFC 3168 §6.1.2; sender_ecn.cpp).
 class SegmentOut {
  public:
-  virtual void transmit(Instant now, TcpSegment& seg, bool acks) = 0;
+  virtual void transmit(Instant now, TcpSegment& seg, bool acks, bool ect) = 0;
 
  protected:
   ~SegmentOut() = default;
@@ -87,6 +88,9 @@ class Sender {
   // with the Reno controller.
   void enable_sack(CcKind kind);
   bool sack() const { return sack_; }
+  // RFC 3168: ECN was negotiated (sender_ecn.cpp).
+  void enable_ecn();
+  bool ecn() const { return ecn_; }
 
   // --- events ---
   // `ts_age`: how long ago the timestamp the segment echoes was sent (RFC
@@ -272,6 +276,17 @@ class Sender {
   bool cwnd_limited() const;
   DeliveryRate rate_;                    // delivery-rate samples (delivery_rate.hpp)
   Pacer pacer_;                          // departure times (pacing.hpp)
+
+  // RFC 3168 §6.1.2 (sender_ecn.cpp): ECE reduces the window once per
+  // window of data; the next new data segment after any reduction carries
+  // CWR. `ecn_high_`: SND.MAX at the last reduction — an ECE reduces again
+  // only once data sent after it is acknowledged.
+  void ecn_new_data(TcpSegment& seg);  // new data (sent ECT(0)): CWR if due
+  void ecn_on_ack(Instant now, const TcpSegment& seg);
+  void ecn_note_reduction();       // any window reduction (loss, timeout, ECE)
+  bool ecn_ = false;
+  bool cwr_due_ = false;
+  SeqNum ecn_high_;
 };
 
 }  // namespace ws::tcp

@@ -221,6 +221,7 @@ void Sender::enter_recovery(Instant now) {
   recovery_ = Recovery{snd_max_, 0, 0, flight_size()};
   undo_begin(false);
   scc_->on_loss(now, flight_size());
+  ecn_note_reduction();
   ++stats_.fast_retransmits;
   ++stats_.sack_recoveries;
   // A probe in flight is part of this episode; its reduction is this one.

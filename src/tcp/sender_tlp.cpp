@@ -92,6 +92,7 @@ void Sender::tlp_on_ack(Instant now, SeqNum ack, bool advanced, const SackInfo& 
     ++stats_.tlp_recoveries;
     scc_->on_loss(now, scc_->cwnd());
     scc_->on_recovery_end(now);
+    ecn_note_reduction();
   }
   tlp_end_.reset();
 }

@@ -45,6 +45,9 @@ TcpLayer::TcpLayer(Host& host, Limits limits, std::function<void(SocketId)> noti
   defaults_.timestamps = true;
   defaults_.sack = true;
   defaults_.cc = tcp::CcKind::Cubic;
+  // RFC 3168 ECN: accepted when a peer's SYN asks, never asked for (Linux's
+  // default, net.ipv4.tcp_ecn = 2); `--ecn` asks.
+  defaults_.ecn = tcp::EcnMode::kAccept;
   host_.register_protocol(ipproto::kTcp,
                           ProtocolHandler{[this](Instant now, const Ipv4Header& h, Bytes p, Bytes) {
                                             on_datagram(now, h, p);
@@ -84,7 +87,7 @@ TcpLayer::ConnId TcpLayer::create(Instant now, const tcp::ConnectionConfig& cfg,
   pinned_isn_.reset();
   const ConnId id = next_conn_++;
   auto conn = std::make_unique<Connection>(c, tuple, iss, [this, tuple, id](Instant at, const TcpSegment& s) {
-    transmit(at, tuple, s, dont_fragment(id));
+    transmit(at, tuple, s, dont_fragment(id), outgoing_ecn(id));
   });
   conn->set_state_hook([this, tuple](State a, State b) {
     if (state_hook_) state_hook_(tuple, a, b);
@@ -152,14 +155,21 @@ void TcpLayer::after(ConnId id, bool notify_socket) {
 
 // --- wire -----------------------------------------------------------------------
 
-void TcpLayer::transmit(Instant now, const FourTuple& tuple, const TcpSegment& seg, bool dont_frag) {
+void TcpLayer::transmit(Instant now, const FourTuple& tuple, const TcpSegment& seg, bool dont_frag,
+                        std::uint8_t ecn) {
   scratch_.resize(seg.buffer_len());
   seg.emit(scratch_, tuple.local.ip, tuple.remote.ip);
   ++stats_.segments_sent;
   // A failed send (no route, no buffers) is a lost segment: the
   // retransmission timer covers it. DF: RFC 1191 §3, path MTU discovery
   // for every TCP segment (tcp/icmp_errors.cpp reads the answers).
-  (void)host_.send_ipv4(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_, dont_frag);
+  // ECN: the codepoint the connection chose (RFC 3168 §6.1.2: ECT(0) on new data).
+  (void)host_.send_ipv4(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_, dont_frag, std::nullopt, ecn);
+}
+
+std::uint8_t TcpLayer::outgoing_ecn(ConnId id) const {
+  auto it = conns_.find(id);
+  return it == conns_.end() ? tcp::ecn::kNotEct : it->second.conn->outgoing_ecn();
 }
 
 bool TcpLayer::dont_fragment(ConnId id) const {
@@ -227,7 +237,7 @@ void TcpLayer::on_datagram(Instant now, const Ipv4Header& h, Bytes payload) {
   auto it = by_tuple_.find(key_of(tuple));
   if (it != by_tuple_.end()) {
     const ConnId id = it->second;
-    conns_.at(id).conn->on_segment(now, *seg);
+    conns_.at(id).conn->on_segment(now, *seg, h.ecn);  // the IP header's ECN field (RFC 3168 §5)
     after(id);
     return;
   }

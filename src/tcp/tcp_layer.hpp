@@ -196,9 +196,12 @@ class TcpLayer {
   void on_icmp_error(Instant now, const IcmpMessage& m, const QuotedDatagram& q);
   void on_listen(Instant now, SocketId listener_id, const tcp::FourTuple& tuple, const TcpSegment& seg);
   void send_reset_for(Instant now, Ipv4Address src, Ipv4Address dst, const TcpSegment& seg);
-  void transmit(Instant now, const tcp::FourTuple& tuple, const TcpSegment& seg, bool dont_frag = true);
+  void transmit(Instant now, const tcp::FourTuple& tuple, const TcpSegment& seg, bool dont_frag = true,
+                std::uint8_t ecn = tcp::ecn::kNotEct);
   // Whether connection `id`'s datagrams carry DF (RFC 1191 §3).
   bool dont_fragment(ConnId id) const;
+  // The ECN codepoint of the segment connection `id` is emitting.
+  std::uint8_t outgoing_ecn(ConnId id) const;
   // A connection's InHost query: whether a segment of `tuple` occupying
   // `seq` is still queued in the host (Connection::held_in_host).
   bool segment_in_host(const tcp::FourTuple& tuple, SeqNum seq) const;

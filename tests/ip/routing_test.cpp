@@ -179,6 +179,24 @@ TEST_F(Routed, ProtocolHandlersReceiveDatagramsAndIcmpErrors) {
   EXPECT_EQ(unreachable, 1);
 }
 
+// RFC 3168 §5: the ECN field a transport chooses leaves in the IPv4
+// header, survives forwarding (the router rewrites only the TTL) and
+// reaches the receiving transport.
+TEST_F(Routed, EcnCodepointCrossesTheRouterToTheTransport) {
+  std::vector<std::uint8_t> got;
+  b.register_protocol(253, ProtocolHandler{[&](Instant, const Ipv4Header& h, Bytes, Bytes) { got.push_back(h.ecn); },
+                                           nullptr});
+  const std::uint8_t byte = 0x42;
+  for (std::uint8_t cp : {0, 1, 2, 3}) {
+    ASSERT_TRUE(a.send_ipv4(net.now, Ipv4Address::any(), ip("198.51.100.20"), 253, Bytes(&byte, 1), false,
+                            std::nullopt, cp));
+  }
+  ASSERT_TRUE(a.send_ipv4(net.now, Ipv4Address::any(), ip("198.51.100.20"), 253, Bytes(&byte, 1)));
+  net.pump();
+  EXPECT_EQ(got, (std::vector<std::uint8_t>{0, 1, 2, 3, 0})) << dump(net.log);
+  EXPECT_EQ(r.stats().ip_forwarded, 5u);
+}
+
 TEST_F(Routed, BadDatagramsAreCountedByReason) {
   std::vector<std::uint8_t> frame;
   net.tap = [&](Host& h, IfIndex, Bytes f) {

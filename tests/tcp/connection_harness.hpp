@@ -21,6 +21,7 @@ struct Sent {
   TcpSegment seg;
   std::vector<std::uint8_t> data;
   Instant at;  // when it left
+  std::uint8_t ecn = 0;  // the IP header's ECN codepoint the connection asked for (RFC 3168)
   std::string text() const { return std::string(data.begin(), data.end()); }
 };
 
@@ -161,7 +162,7 @@ class ConnectionTest : public ::testing::Test {
     conn = std::make_unique<Connection>(
         cfg, FourTuple{{Ipv4Address(192, 0, 2, 1), 49152}, {Ipv4Address(192, 0, 2, 2), 8000}}, SeqNum(iss),
         [this](Instant t, const TcpSegment& s) {
-          Sent x{s, {s.payload.begin(), s.payload.end()}, t};
+          Sent x{s, {s.payload.begin(), s.payload.end()}, t, conn->outgoing_ecn()};
           x.seg.payload = {};
           sent.push_back(std::move(x));
           log.push_back(fmt::format("  ws → {} @{}", describe(s), now.to_string()));
@@ -171,9 +172,9 @@ class ConnectionTest : public ::testing::Test {
       arcs.push_back(fmt::format("{}>{}", to_string(a), to_string(b)));
     });
   }
-  void in(const TcpSegment& s) {
-    log.push_back(fmt::format("  peer → {} @{}", describe(s), now.to_string()));
-    conn->on_segment(now, s);
+  void in(const TcpSegment& s, std::uint8_t ecn = 0) {
+    log.push_back(fmt::format("  peer → {} @{}{}", describe(s), now.to_string(), ecn == 3 ? " CE" : ""));
+    conn->on_segment(now, s, ecn);
   }
   void advance(Duration d) {
     const Instant until = now + d;
