@@ -4,6 +4,9 @@
 #include <array>
 #include <utility>
 
+#include "base/bytes.hpp"
+#include "base/checksum.hpp"
+
 namespace ws::sim {
 
 std::string_view to_string(LinkVerdict v) {
@@ -11,6 +14,7 @@ std::string_view to_string(LinkVerdict v) {
     case LinkVerdict::kInFlight: return "in flight";
     case LinkVerdict::kLost: return "lost";
     case LinkVerdict::kQueueDrop: return "queue full";
+    case LinkVerdict::kAqmDrop: return "dropped by the AQM";
     case LinkVerdict::kMtuDrop: return "exceeds mtu";
     case LinkVerdict::kRuntDrop: return "runt";
     case LinkVerdict::kInFlightDrop: return "too many in flight";
@@ -28,8 +32,24 @@ Duration serialization_time(std::size_t bytes, std::uint64_t rate_bps) {
 }
 
 Link::Link(LinkEnd a, LinkEnd b, const LinkConfig& ab, const LinkConfig& ba) : a_(a), b_(b) {
-  sides_[0].config = ab;
-  sides_[1].config = ba;
+  set_config(Dir::kAtoB, ab);
+  set_config(Dir::kBtoA, ba);
+}
+
+bool Link::mark_ce(std::vector<std::uint8_t>& frame) {
+  // Ethernet II carrying IPv4 (EtherType 0x0800), a whole fixed header.
+  constexpr std::size_t ip = kEthernetHeaderLen;
+  if (frame.size() < ip + 20 || frame[12] != 0x08 || frame[13] != 0x00) return false;
+  if ((frame[ip] >> 4) != 4) return false;
+  const std::uint8_t cp = frame[ip + 1] & 0x03;
+  if (cp == 0) return false;  // Not-ECT
+  if (cp == 0x03) return true;
+  // The ECN bits share a 16-bit word with version/IHL and DSCP.
+  const std::uint16_t old_word = load_be16(frame.data() + ip);
+  frame[ip + 1] |= 0x03;
+  const std::uint16_t new_word = load_be16(frame.data() + ip);
+  store_be16(frame.data() + ip + 10, checksum_adjust(load_be16(frame.data() + ip + 10), old_word, new_word));
+  return true;
 }
 
 void Link::release_started(Side& s, Instant now) {
@@ -101,8 +121,20 @@ LinkVerdict Link::offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng
         ++s.stats.queue_drops;
         return LinkVerdict::kQueueDrop;
       }
+      // The AQM decides as the frame leaves the queue, at `start` (header).
+      const std::size_t ahead = s.waiting_bytes;
       s.waiting.push_back(Pending{start, frame.size()});
       s.waiting_bytes += frame.size();
+      if (c.aqm == Aqm::kCodel && s.codel.on_dequeue(start, start - now, ahead)) {
+        if (mark_ce(frame)) {
+          ++s.stats.ce_marks;
+        } else {
+          ++s.stats.aqm_drops;  // it waited in the queue, but takes no line time
+          return LinkVerdict::kAqmDrop;
+        }
+      }
+    } else if (c.aqm == Aqm::kCodel) {
+      (void)s.codel.on_dequeue(start, Duration::zero(), 0);  // an empty queue: below target
     }
     s.busy_until = start + serialization_time(frame.size(), c.rate_bps);
     on_wire = s.busy_until;

@@ -4,9 +4,23 @@
 //
 // The model of one direction, in the order a frame meets it:
 //
-//   offer() ─► runt/MTU check ─► FIFO queue (tail drop) ─► serializer at
-//   rate_bps ─► wire: loss, corruption, duplication, reordering, delay+jitter
-//   ─► arrival at the far port
+//   offer() ─► runt/MTU check ─► FIFO queue (tail drop) ─► [AQM at the
+//   head: CoDel drops, or marks CE] ─► serializer at rate_bps ─► wire: loss,
+//   corruption, duplication, reordering, delay+jitter ─► arrival at the far port
+//
+// The AQM (`aqm`, only with a rate): CoDel (RFC 8289, sim/codel.hpp) decides
+// for each frame as it leaves the queue. Because the FIFO's schedule is
+// fixed when a frame is offered (start = when the line is free), its
+// departure time and sojourn are known then, and the decisions are made in
+// departure order, as at a real dequeue. A frame CoDel picks is marked CE
+// when its IPv4 header says ECT(0) or ECT(1) (RFC 3168 §5; the header
+// checksum is patched, RFC 1624), else dropped — it stayed in the queue
+// until its departure but takes no line time. The tail-drop limit stays
+// the hard bound. One difference from a dequeue-time implementation:
+// CoDel's "at most one MTU queued" test (RFC 8289 §4.4) sees the bytes
+// queued ahead of the frame when it arrived, not those behind it when it
+// leaves (not known yet when the schedule is fixed); under a standing
+// queue the two are about equal.
 //
 // Faults are applied on the wire, after serialization: a lost frame still
 // occupied the sender's link time, as on a real cable. Every random choice
@@ -24,6 +38,7 @@
 
 #include "base/rng.hpp"
 #include "base/time.hpp"
+#include "sim/codel.hpp"
 
 namespace ws::sim {
 
@@ -31,6 +46,12 @@ class Node;
 
 // One direction's behaviour. The defaults are a perfect, instantaneous cable
 // with a 1500-byte MTU.
+// Active queue management in front of the serializer.
+enum class Aqm : std::uint8_t {
+  kNone,   // tail drop only
+  kCodel,  // RFC 8289, marking ECN-capable frames CE instead of dropping
+};
+
 struct LinkConfig {
   // Propagation delay; each frame gets delay + uniform[0, jitter].
   Duration delay = Duration::zero();
@@ -59,6 +80,9 @@ struct LinkConfig {
   // Bytes that may wait for the serializer (the frame being serialized does
   // not count). The default mirrors Linux's txqueuelen of 1000 full frames.
   std::size_t queue_limit_bytes = 1000 * 1514;
+  // The AQM in front of the serializer (only when rate_bps is not 0).
+  Aqm aqm = Aqm::kNone;
+  CodelConfig codel;
   // The largest Ethernet payload; the largest frame is mtu + 14 (no FCS).
   std::size_t mtu = 1500;
   // Frames propagating at once (after serialization, before arrival). A
@@ -81,6 +105,8 @@ struct LinkStats {
   std::uint64_t reordered = 0;   // frames held back by `reorder_delay`
   std::uint64_t corrupted = 0;
   std::uint64_t queue_drops = 0;      // FIFO full (tail drop)
+  std::uint64_t aqm_drops = 0;        // dropped by the AQM (not ECN-capable)
+  std::uint64_t ce_marks = 0;         // marked CE by the AQM instead (RFC 3168)
   std::uint64_t mtu_drops = 0;        // Ethernet payload > mtu
   std::uint64_t runt_drops = 0;       // shorter than an Ethernet header (14 bytes)
   std::uint64_t in_flight_drops = 0;  // more than in_flight_limit frames on the wire
@@ -102,6 +128,7 @@ enum class LinkVerdict : std::uint8_t {
   kInFlight,  // on its way (possibly corrupted, duplicated or reordered)
   kLost,      // serialized, then lost on the wire
   kQueueDrop,
+  kAqmDrop,
   kMtuDrop,
   kRuntDrop,
   kInFlightDrop,
@@ -130,7 +157,10 @@ class Link {
   const LinkConfig& config(Dir d) const { return side(d).config; }
   // Takes effect for frames offered from now on (e.g. cut the cable with
   // loss = 1 at some instant); frames already queued or flying are kept.
-  void set_config(Dir d, const LinkConfig& c) { side(d).config = c; }
+  void set_config(Dir d, const LinkConfig& c) {
+    side(d).config = c;
+    side(d).codel = Codel(c.codel);
+  }
   void set_config(const LinkConfig& both) {
     set_config(Dir::kAtoB, both);
     set_config(Dir::kBtoA, both);
@@ -169,6 +199,7 @@ class Link {
     // later frames never arrive before it, so jitter alone cannot reorder.
     Instant last_arrival = Instant::zero();
     std::size_t in_flight = 0;
+    Codel codel;  // the AQM's state (config.aqm == kCodel)
   };
 
   Side& side(Dir d) { return sides_[static_cast<std::size_t>(d)]; }
@@ -176,6 +207,14 @@ class Link {
   static void release_started(Side& s, Instant now);
   static void corrupt_bits(std::vector<std::uint8_t>& frame, Rng& rng, unsigned max_bits);
   static Duration draw_jitter(const LinkConfig& c, Rng& rng);
+ public:
+  // RFC 3168 §5: sets an ECN-capable IPv4 frame's ECN field to CE (and
+  // patches the header checksum, RFC 1624). False when the frame is not
+  // IPv4 or not ECN-capable (Not-ECT): it must be dropped instead. A frame
+  // already CE stays so (true).
+  static bool mark_ce(std::vector<std::uint8_t>& frame);
+
+ private:
 
   LinkEnd a_;
   LinkEnd b_;
