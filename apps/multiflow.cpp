@@ -30,9 +30,10 @@ MacAddress mac(std::uint8_t role, std::size_t index) {
 }
 
 // A host whose TCP scales its windows (RFC 7323) and uses SACK (RFC
-// 2018) and timestamps, as a real one does, with controller `cc`.
+// 2018) and timestamps, as a real one does, with controller `cc`; it asks
+// for ECN (RFC 3168) when `ecn`, else only accepts it (the default).
 sim::HostNode& add_host(sim::Simulation& s, const std::string& name, std::size_t sockets, std::size_t arp_entries,
-                        bool forwarding, tcp::CcKind cc) {
+                        bool forwarding, tcp::CcKind cc, bool ecn) {
   StackConfig sc;
   sc.host.name = name;
   sc.host.seed = s.rng().next_u64();  // each host its own stream, all from the one seed
@@ -46,6 +47,7 @@ sim::HostNode& add_host(sim::Simulation& s, const std::string& name, std::size_t
   d.sack = true;
   d.timestamps = true;
   d.cc = cc;
+  if (ecn) d.ecn = tcp::EcnMode::kOn;
   return h;
 }
 
@@ -64,11 +66,11 @@ Network build(sim::Simulation& s, const MultiflowConfig& c) {
   swc.table_limit = c.flows + 16;  // every station stays learned
   auto& sw = s.add_node<sim::Switch>(swc);
   sim::TopologyBuilder t(s);
-  n.router = &add_host(s, "router", 16, c.flows + 16, true, c.cc);
-  n.server = &add_host(s, "server", c.flows + 16, 16, false, c.cc);
+  n.router = &add_host(s, "router", 16, c.flows + 16, true, c.cc, c.ecn);
+  n.server = &add_host(s, "server", c.flows + 16, 16, false, c.cc, c.ecn);
   t.attach(*n.router, sw, Ipv4Cidr(kRouterLeft, 16), {}, mac(2, 0));
   for (std::size_t i = 0; i < c.flows; ++i) {
-    sim::HostNode& h = add_host(s, fmt::format("client{}", i), 16, 16, false, c.cc);
+    sim::HostNode& h = add_host(s, fmt::format("client{}", i), 16, 16, false, c.cc, c.ecn);
     t.attach(h, sw, Ipv4Cidr(Ipv4Address(kClientBase.to_u32() + static_cast<std::uint32_t>(i)), 16), {}, mac(1, i));
     h.host().set_default_gateway(kRouterLeft, 0);
     n.clients.push_back(&h);
@@ -78,6 +80,7 @@ Network build(sim::Simulation& s, const MultiflowConfig& c) {
   neck.delay = c.delay;
   neck.rate_bps = c.rate_bps;
   neck.queue_limit_bytes = c.queue_bytes;
+  neck.aqm = c.aqm;
   const IfIndex r1 = n.router->host().add_interface({"eth1", mac(2, 1), 1500});
   const IfIndex s0 = n.server->host().add_interface({"eth0", mac(3, 0), 1500});
   n.bottleneck = &s.connect(*n.router, r1, *n.server, s0, neck);
@@ -236,6 +239,9 @@ MultiflowResult run_multiflow(const MultiflowConfig& c, const std::function<void
     const auto totals = net.clients[i]->stack().tcp().connection_totals();
     f.retransmitted_segments = totals.retransmitted_segments;
     r.cc_undos += totals.cc_undos;
+    r.ecn_ece_received += totals.ecn_ece_received;
+    r.ecn_reductions += totals.ecn_reductions;
+    r.ecn_connections += totals.ecn_negotiated;
     r.aggregate_bytes += f.received_bytes;
     r.retransmitted_segments += f.retransmitted_segments;
     goodputs.push_back(f.goodput);
@@ -246,7 +252,10 @@ MultiflowResult run_multiflow(const MultiflowConfig& c, const std::function<void
   const sim::LinkStats& ls = net.bottleneck->stats(towards_server);
   r.frames_offered = ls.sent;
   r.queue_drops = ls.queue_drops;
-  r.drop_rate = ls.sent == 0 ? 0 : static_cast<double>(ls.queue_drops) / static_cast<double>(ls.sent);
+  r.aqm_drops = ls.aqm_drops;
+  r.ce_marks = ls.ce_marks;
+  r.ecn_ce_received = net.server->stack().tcp().connection_totals().ecn_ce_received;
+  r.drop_rate = ls.sent == 0 ? 0 : static_cast<double>(ls.queue_drops + ls.aqm_drops) / static_cast<double>(ls.sent);
   r.bottleneck_bytes = neck_bytes;
   r.utilisation = static_cast<double>(neck_bytes) * 8 / (static_cast<double>(c.rate_bps) * r.seconds);
   return r;

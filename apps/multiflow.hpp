@@ -5,6 +5,7 @@
 //   client 1 ─┤ switch ── router ══════ bottleneck ══════ server
 //      ...   ─┤  (ideal links)   rate, FIFO of `queue_bytes`,
 //   client N-1┘                  `delay` each way
+//                                (`aqm`: CoDel in front of the FIFO)
 //
 // Each client opens one connection to the one server and sends for the
 // whole run; the server reads and counts. The router's port towards the
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "sim/link.hpp"
 #include "tcp/cc_factory.hpp"
 
 namespace ws::apps {
@@ -36,6 +38,11 @@ struct MultiflowConfig {
   std::size_t buffer = 0;
   // Every host's TCP: SACK and timestamps on, this controller (cc.hpp).
   tcp::CcKind cc = tcp::CcKind::Reno;
+  // The bottleneck's AQM (sim/link.hpp): CoDel marks ECN-capable frames
+  // CE and drops the others; the FIFO's tail drop stays the hard bound.
+  sim::Aqm aqm = sim::Aqm::kNone;
+  // Every host asks for ECN (RFC 3168); otherwise they only accept it.
+  bool ecn = false;
 };
 
 // The bounds validate() enforces.
@@ -76,10 +83,18 @@ struct MultiflowResult {
   double utilisation = 0;
   std::uint64_t frames_offered = 0;  // to the bottleneck towards the server
   std::uint64_t queue_drops = 0;     // tail drops there
-  double drop_rate = 0;              // queue_drops / frames_offered
+  std::uint64_t aqm_drops = 0;       // drops by the AQM there (frames that were not ECN-capable)
+  std::uint64_t ce_marks = 0;        // frames the AQM marked CE instead (RFC 3168)
+  double drop_rate = 0;              // (queue_drops + aqm_drops) / frames_offered
   double jain = 0;                   // (Σx)² / (N·Σx²) over per-flow goodputs; 0 when nothing moved
   std::uint64_t retransmitted_segments = 0;
   std::uint64_t cc_undos = 0;        // reductions the senders undid as spurious (RFC 4015)
+  // RFC 3168 at the ends: CE marks the server saw, ECE ACKs the clients
+  // got, and the window reductions those caused.
+  std::uint64_t ecn_ce_received = 0;
+  std::uint64_t ecn_ece_received = 0;
+  std::uint64_t ecn_reductions = 0;
+  std::uint64_t ecn_connections = 0;  // clients' connections that negotiated ECN
 };
 
 struct MultiflowProgress {

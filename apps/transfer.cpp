@@ -200,6 +200,7 @@ TransferResult run_transfer(const TransferConfig& cfg, const std::function<void(
     if (cfg.timestamps) d.timestamps = *cfg.timestamps;
     if (cfg.pacing) d.pacing = *cfg.pacing;
     if (cfg.cc) d.cc = *cfg.cc;
+    if (cfg.ecn) d.ecn = *cfg.ecn;
     if (cfg.user_timeout) {
       d.user_timeout = *cfg.user_timeout;
       if (*cfg.user_timeout == Duration{}) d.max_retransmits = 0;  // never give up

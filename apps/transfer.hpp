@@ -38,6 +38,7 @@ struct TransferConfig {
   std::optional<bool> timestamps;
   std::optional<tcp::Pacing> pacing;
   std::optional<tcp::CcKind> cc;
+  std::optional<tcp::EcnMode> ecn;  // RFC 3168 (kOn: both ends ask)
   // TCP_USER_TIMEOUT of both ends (RFC 5482); zero: never give up.
   std::optional<Duration> user_timeout;
 };

@@ -118,6 +118,7 @@ struct SimTransferOptions {
   bool no_sack = false;
   bool no_timestamps = false;
   std::string pacing = "rate";  // off | rate | all
+  bool ecn = false;  // both ends ask for ECN (RFC 3168)
   std::optional<double> user_timeout_s;  // TCP_USER_TIMEOUT in s; 0: never give up
   double time_limit_s = 86400;           // virtual seconds before the run is called unfinished
 };
@@ -134,6 +135,8 @@ struct SimMultiflowOptions {
   std::string cc = "reno";
   std::uint64_t seed = 1;
   std::size_t buffer = 0;  // 0: enough for the path (apps::default_buffer)
+  std::string aqm = "none";  // the bottleneck's AQM: none | codel
+  bool ecn = false;          // every host asks for ECN (RFC 3168)
   bool json = false;
 };
 int run_sim_multiflow(const SimMultiflowOptions& opts);

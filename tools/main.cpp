@@ -222,6 +222,9 @@ int main(int argc, char** argv) {
                        "Which senders pace their segments: rate (controllers that ask for a rate: bbr), all "
                        "(also reno and cubic, at 2x or 1.2x cwnd/SRTT), off")
       ->capture_default_str();
+  xfer_cmd->add_flag("--ecn", xfer.ecn,
+                     "Both ends ask for ECN (RFC 3168: ECE+CWR in the SYN, ECT(0) on data); by default a "
+                     "stack only accepts it when asked, as Linux");
   xfer_cmd->add_option("--time-limit", xfer.time_limit_s,
                        "Virtual seconds after which an unfinished transfer fails (1 to 31536000)")
       ->capture_default_str();
@@ -233,8 +236,9 @@ int main(int argc, char** argv) {
   auto* mf_cmd = sim_cmd->add_subcommand(
       "multiflow", "N bulk TCP flows (N clients on a switch, a router, one server behind it) sharing one "
                    "bottleneck: the router's port to the server, serializing at --rate behind a tail-drop FIFO "
-                   "of --queue bytes, --delay each way. After --seconds of virtual time: link utilisation, "
-                   "Jain's fairness index, drop rate, aggregate and per-flow goodput");
+                   "of --queue bytes (with --aqm codel, CoDel in front of it), --delay each way. After --seconds "
+                   "of virtual time: link utilisation, Jain's fairness index, drop rate, ECN marks, aggregate and "
+                   "per-flow goodput");
   mf_cmd->add_option("--flows", mf.flows, "Flows, one client host each (1..1024)")->capture_default_str();
   mf_cmd->add_option("--rate", mf.rate_mbit, "Bottleneck rate, Mbit/s (at most 10000)")->capture_default_str();
   mf_cmd->add_option("--delay", mf.delay_ms, "One-way delay of the bottleneck, ms (0..10000); RTT = 2 x delay "
@@ -250,6 +254,14 @@ int main(int argc, char** argv) {
                      "SO_SNDBUF and SO_RCVBUF of every socket, bytes (1024..4194304; default: the path's "
                      "bandwidth-delay product plus the queue, at least 64 KiB, at most 512 MiB over all flows)");
   mf_cmd->add_option("--seed", mf.seed, "Seed of the simulation")->capture_default_str();
+  mf_cmd->add_option("--aqm", mf.aqm,
+                     "Active queue management at the bottleneck: none (tail drop only) or codel (RFC 8289: "
+                     "target 5 ms, interval 100 ms; marks ECN-capable frames CE instead of dropping them); "
+                     "--queue stays the hard limit")
+      ->check(CLI::IsMember({"none", "codel"}))
+      ->capture_default_str();
+  mf_cmd->add_flag("--ecn", mf.ecn, "Every host asks for ECN (RFC 3168): data goes out ECT(0), so CoDel marks "
+                                    "instead of dropping");
   mf_cmd->add_flag("--json", mf.json, "Print one JSON object instead of text");
 
   // ---- the real wire: a TAP device, in real time --------------------------

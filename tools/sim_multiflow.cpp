@@ -41,6 +41,8 @@ std::optional<std::string> convert(const SimMultiflowOptions& o, apps::Multiflow
   c.duration = Duration::nanos(std::llround(o.seconds * 1e9));
   c.seed = o.seed;
   c.buffer = o.buffer;
+  c.aqm = o.aqm == "codel" ? sim::Aqm::kCodel : sim::Aqm::kNone;
+  c.ecn = o.ecn;
   return apps::validate(c);
 }
 
@@ -50,11 +52,15 @@ void print_json(const SimMultiflowOptions& o, const apps::MultiflowConfig& c, co
              R"("seed": {}, "buffer_bytes": {}, "utilisation": {:.6f}, "jain_index": {:.6f}, "drop_rate": {:.6f}, )"
              R"("frames_offered": {}, "queue_drops": {}, "bottleneck_bytes": {}, "aggregate_bytes": {}, )"
              R"("aggregate_goodput_bytes_per_second": {:.1f}, "retransmitted_segments": {}, "cc_undos": {}, )"
+             R"("aqm": "{}", "aqm_drops": {}, "ce_marks": {}, )"
+             R"("ecn": {{"asked": {}, "connections": {}, "ce_received": {}, "ece_received": {}, "reductions": {}}}, )"
              R"("wall_seconds": {:.3f}, )"
              R"("per_flow": [)",
              c.flows, c.rate_bps, o.delay_ms, c.queue_bytes, r.seconds, o.cc, c.seed, r.buffer, r.utilisation, r.jain,
              r.drop_rate, r.frames_offered, r.queue_drops, r.bottleneck_bytes, r.aggregate_bytes,
-             r.aggregate_goodput, r.retransmitted_segments, r.cc_undos, wall);
+             r.aggregate_goodput, r.retransmitted_segments, r.cc_undos, o.aqm, r.aqm_drops, r.ce_marks,
+             o.ecn ? "true" : "false", r.ecn_connections, r.ecn_ce_received, r.ecn_ece_received, r.ecn_reductions,
+             wall);
   for (std::size_t i = 0; i < r.flows.size(); ++i) {
     const apps::FlowResult& f = r.flows[i];
     fmt::print(R"({}{{"flow": {}, "received_bytes": {}, "goodput_bytes_per_second": {:.1f}, )"
@@ -66,9 +72,10 @@ void print_json(const SimMultiflowOptions& o, const apps::MultiflowConfig& c, co
 
 void print_text(const SimMultiflowOptions& o, const apps::MultiflowConfig& c, const apps::MultiflowResult& r,
                 double wall) {
-  fmt::print("{} flows → one server through a {} Mbit/s bottleneck, {} ms each way, FIFO of {} bytes; "
-             "{} s virtual, cc {}, seed {}, socket buffers {} bytes\n",
-             c.flows, o.rate_mbit, o.delay_ms, c.queue_bytes, r.seconds, o.cc, c.seed, r.buffer);
+  fmt::print("{} flows → one server through a {} Mbit/s bottleneck, {} ms each way, FIFO of {} bytes{}; "
+             "{} s virtual, cc {}{}, seed {}, socket buffers {} bytes\n",
+             c.flows, o.rate_mbit, o.delay_ms, c.queue_bytes, o.aqm == "codel" ? " behind CoDel" : "", r.seconds,
+             o.cc, o.ecn ? ", ECN" : "", c.seed, r.buffer);
   for (std::size_t i = 0; i < r.flows.size(); ++i) {
     const apps::FlowResult& f = r.flows[i];
     fmt::print("  flow {:>4}  goodput {:>13.1f} B/s ({:8.3f} Mbit/s)  {:>6} retransmitted{}{}\n", i, f.goodput,
@@ -79,8 +86,11 @@ void print_text(const SimMultiflowOptions& o, const apps::MultiflowConfig& c, co
   fmt::print("link utilisation   {:.4f} ({} bytes of frames across the bottleneck)\n", r.utilisation,
              r.bottleneck_bytes);
   fmt::print("Jain's fairness    {:.4f} (1/N = {:.4f})\n", r.jain, 1.0 / static_cast<double>(c.flows));
-  fmt::print("drop rate          {:.6f} ({} tail drops of {} frames offered)\n", r.drop_rate, r.queue_drops,
-             r.frames_offered);
+  fmt::print("drop rate          {:.6f} ({} tail drops, {} AQM drops of {} frames offered)\n", r.drop_rate,
+             r.queue_drops, r.aqm_drops, r.frames_offered);
+  fmt::print("ECN                {} CE marks at the bottleneck, {} seen by the server, {} ECE ACKs, {} window "
+             "reductions; {} of {} connections negotiated it\n",
+             r.ce_marks, r.ecn_ce_received, r.ecn_ece_received, r.ecn_reductions, r.ecn_connections, c.flows);
   fmt::print("retransmitted      {} segments\n", r.retransmitted_segments);
   fmt::print("wall time          {:.2f} s\n", wall);
 }

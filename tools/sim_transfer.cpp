@@ -72,6 +72,7 @@ int run_sim_transfer(const SimTransferOptions& o) {
     return 2;
   }
   cfg.pacing = *pacing;
+  if (o.ecn) cfg.ecn = tcp::EcnMode::kOn;
   std::optional<PcapWriter> pcap;
   if (!o.pcap_path.empty()) {
     auto w = PcapWriter::open(o.pcap_path);
@@ -118,12 +119,14 @@ int run_sim_transfer(const SimTransferOptions& o) {
         R"("retransmissions_by_cause": {{"rto": {}, "rack": {}, "tlp": {}, "fast": {}}}, "tlp_recoveries": {}, )"
         R"("recoveries": {}, "spurious_rtos": {}, "spurious_recoveries": {}, "undos": {}, )"
         R"("sack_blocks_sent": {}, "sack_blocks_received": {}, "dsack_blocks_sent": {}, )"
-        R"("dsack_blocks_received": {}, "paws_rejected": {}, )",
+        R"("dsack_blocks_received": {}, "paws_rejected": {}, )"
+        R"("ecn": {{"asked": {}, "negotiated": {}, "ce_received": {}, "ece_received": {}, "cwr_sent": {}, "reductions": {}}}, )",
         o.cc, o.no_sack ? "false" : "true", o.no_timestamps ? "false" : "true", o.pacing,
         t.pacing_waits, t.rto_retransmits,
         t.rack_retransmits, t.tlp_retransmits, fast, t.tlp_recoveries, t.fast_retransmits, t.spurious_rtos,
         t.spurious_recoveries, t.cc_undos, t.sack_blocks_sent, t.sack_blocks_received, t.dsack_blocks_sent,
-        t.dsack_blocks_received, t.paws_rejected);
+        t.dsack_blocks_received, t.paws_rejected, o.ecn ? "true" : "false", t.ecn_negotiated, t.ecn_ce_received,
+        t.ecn_ece_received, t.ecn_cwr_sent, t.ecn_reductions);
     if (cfg.direction == apps::TransferDirection::Both) {
       fmt::print(R"("sent_sha256": {{"up": "{}", "down": "{}"}}, "received_sha256": {{"up": "{}", "down": "{}"}}, )",
                  r.up->sent_sha256, r.down->sent_sha256, r.up->received_sha256, r.down->received_sha256);

@@ -143,5 +143,61 @@ TEST(Multiflow, CongestionLossesAreNeverUndone) {
   EXPECT_EQ(r.cc_undos, 0u);
 }
 
+// ECN end to end (RFC 3168 with CoDel, RFC 8289, at the bottleneck): the
+// hosts negotiate it, data leaves ECT(0), the router's queue marks CE
+// instead of dropping, the server echoes ECE, the senders reduce — and the
+// queue is kept short with marks rather than losses.
+MultiflowConfig codel_path() {
+  MultiflowConfig c = four_flows();
+  c.cc = tcp::CcKind::Cubic;
+  c.queue_bytes = 200'000;  // 160 ms at 10 Mbit/s: room for CoDel to act before the tail drops
+  c.duration = Duration::seconds(10);
+  return c;
+}
+
+TEST(Multiflow, CodelWithEcnMarksInsteadOfDropping) {
+  MultiflowConfig c = codel_path();
+  c.aqm = sim::Aqm::kCodel;
+  c.ecn = true;
+  const MultiflowResult r = run_multiflow(c);
+  MultiflowConfig tail = codel_path();
+  const MultiflowResult t = run_multiflow(tail);
+
+  EXPECT_EQ(r.ecn_connections, c.flows) << "every client negotiated ECN";
+  EXPECT_GT(r.ce_marks, 10u);
+  EXPECT_EQ(r.aqm_drops, 0u) << "every frame CoDel picked was ECN-capable: marked, not dropped";
+  // Each mark reached the server as CE (but those still in flight at the end).
+  EXPECT_LE(r.ecn_ce_received, r.ce_marks);
+  EXPECT_GE(r.ecn_ce_received + c.flows, r.ce_marks);
+  EXPECT_GT(r.ecn_ece_received, r.ecn_ce_received) << "ECE repeated until CWR";
+  EXPECT_GT(r.ecn_reductions, 0u);
+  EXPECT_LE(r.ecn_reductions, r.ecn_ce_received);
+  // Few drops — only the first slow starts overflow the FIFO before CoDel
+  // has watched for an interval — where the tail-drop queue loses many.
+  EXPECT_GT(t.queue_drops, 0u);
+  EXPECT_LT(r.queue_drops * 5, t.queue_drops) << r.queue_drops << " vs " << t.queue_drops;
+  EXPECT_LT(r.retransmitted_segments * 5, t.retransmitted_segments);
+  EXPECT_GT(r.utilisation, 0.9);
+  EXPECT_EQ(t.ce_marks, 0u);
+}
+
+TEST(Multiflow, CodelWithoutEcnDropsAndEcnWithoutAqmMarksNothing) {
+  MultiflowConfig c = codel_path();
+  c.aqm = sim::Aqm::kCodel;
+  const MultiflowResult drops = run_multiflow(c);
+  EXPECT_EQ(drops.ecn_connections, 0u) << "nobody asked (the default only accepts)";
+  EXPECT_GT(drops.aqm_drops, 0u);
+  EXPECT_EQ(drops.ce_marks, 0u);
+  EXPECT_DOUBLE_EQ(drops.drop_rate, static_cast<double>(drops.queue_drops + drops.aqm_drops) /
+                                        static_cast<double>(drops.frames_offered));
+  c = codel_path();
+  c.ecn = true;
+  const MultiflowResult ecn = run_multiflow(c);
+  EXPECT_EQ(ecn.ecn_connections, c.flows);
+  EXPECT_EQ(ecn.ce_marks, 0u);
+  EXPECT_EQ(ecn.ecn_ce_received, 0u);
+  EXPECT_EQ(ecn.ecn_reductions, 0u);
+}
+
 }  // namespace
 }  // namespace ws::apps
