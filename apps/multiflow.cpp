@@ -81,6 +81,7 @@ Network build(sim::Simulation& s, const MultiflowConfig& c) {
   neck.rate_bps = c.rate_bps;
   neck.queue_limit_bytes = c.queue_bytes;
   neck.aqm = c.aqm;
+  neck.codel = c.codel;
   const IfIndex r1 = n.router->host().add_interface({"eth1", mac(2, 1), 1500});
   const IfIndex s0 = n.server->host().add_interface({"eth0", mac(3, 0), 1500});
   n.bottleneck = &s.connect(*n.router, r1, *n.server, s0, neck);
@@ -169,6 +170,10 @@ std::optional<std::string> validate(const MultiflowConfig& c) {
   }
   if (c.duration <= Duration::zero() || c.duration > Duration::seconds(kMaxSeconds)) {
     return fmt::format("--seconds: must be more than 0 and at most {}", kMaxSeconds);
+  }
+  if (c.codel.target <= Duration::zero() || c.codel.interval <= c.codel.target ||
+      c.codel.interval > Duration::seconds(kMaxSeconds)) {
+    return fmt::format("--codel-target, --codel-interval: need 0 < target < interval <= {} s", kMaxSeconds);
   }
   if (c.buffer != 0 && (c.buffer < kMinBuffer || c.buffer > kMaxBuffer)) {
     return fmt::format("--buffer {}: must be {}..{} bytes", c.buffer, kMinBuffer, kMaxBuffer);

@@ -41,6 +41,10 @@ struct MultiflowConfig {
   // The bottleneck's AQM (sim/link.hpp): CoDel marks ECN-capable frames
   // CE and drops the others; the FIFO's tail drop stays the hard bound.
   sim::Aqm aqm = sim::Aqm::kNone;
+  // CoDel's parameters (RFC 8289 §4.4–4.5: 5 ms and 100 ms). A FIFO that
+  // holds less than `target` of the line's time never reaches it: a lower
+  // target lets CoDel act there (RFC 8289 §4.4 advises 5–10 % of interval).
+  sim::CodelConfig codel;
   // Every host asks for ECN (RFC 3168); otherwise they only accept it.
   bool ecn = false;
 };

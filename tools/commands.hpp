@@ -136,6 +136,8 @@ struct SimMultiflowOptions {
   std::uint64_t seed = 1;
   std::size_t buffer = 0;  // 0: enough for the path (apps::default_buffer)
   std::string aqm = "none";  // the bottleneck's AQM: none | codel
+  double codel_target_ms = 5;
+  double codel_interval_ms = 100;
   bool ecn = false;          // every host asks for ECN (RFC 3168)
   bool json = false;
 };

@@ -260,6 +260,12 @@ int main(int argc, char** argv) {
                      "--queue stays the hard limit")
       ->check(CLI::IsMember({"none", "codel"}))
       ->capture_default_str();
+  mf_cmd->add_option("--codel-target", mf.codel_target_ms,
+                     "CoDel's target sojourn time, ms (RFC 8289 §4.4); a FIFO shorter than target at --rate never "
+                     "reaches it")
+      ->capture_default_str();
+  mf_cmd->add_option("--codel-interval", mf.codel_interval_ms, "CoDel's interval, ms (RFC 8289 §4.5)")
+      ->capture_default_str();
   mf_cmd->add_flag("--ecn", mf.ecn, "Every host asks for ECN (RFC 3168): data goes out ECT(0), so CoDel marks "
                                     "instead of dropping");
   mf_cmd->add_flag("--json", mf.json, "Print one JSON object instead of text");

@@ -43,6 +43,13 @@ std::optional<std::string> convert(const SimMultiflowOptions& o, apps::Multiflow
   c.buffer = o.buffer;
   c.aqm = o.aqm == "codel" ? sim::Aqm::kCodel : sim::Aqm::kNone;
   c.ecn = o.ecn;
+  if (!std::isfinite(o.codel_target_ms) || !std::isfinite(o.codel_interval_ms) || o.codel_target_ms <= 0 ||
+      o.codel_interval_ms <= o.codel_target_ms || o.codel_interval_ms > apps::kMaxSeconds * 1000.0) {
+    return fmt::format("--codel-target {} --codel-interval {}: need 0 < target < interval <= {} s",
+                       o.codel_target_ms, o.codel_interval_ms, apps::kMaxSeconds);
+  }
+  c.codel.target = Duration::nanos(std::llround(o.codel_target_ms * 1e6));
+  c.codel.interval = Duration::nanos(std::llround(o.codel_interval_ms * 1e6));
   return apps::validate(c);
 }
 
@@ -52,13 +59,13 @@ void print_json(const SimMultiflowOptions& o, const apps::MultiflowConfig& c, co
              R"("seed": {}, "buffer_bytes": {}, "utilisation": {:.6f}, "jain_index": {:.6f}, "drop_rate": {:.6f}, )"
              R"("frames_offered": {}, "queue_drops": {}, "bottleneck_bytes": {}, "aggregate_bytes": {}, )"
              R"("aggregate_goodput_bytes_per_second": {:.1f}, "retransmitted_segments": {}, "cc_undos": {}, )"
-             R"("aqm": "{}", "aqm_drops": {}, "ce_marks": {}, )"
+             R"("aqm": "{}", "codel_target_ms": {}, "codel_interval_ms": {}, "aqm_drops": {}, "ce_marks": {}, )"
              R"("ecn": {{"asked": {}, "connections": {}, "ce_received": {}, "ece_received": {}, "reductions": {}}}, )"
              R"("wall_seconds": {:.3f}, )"
              R"("per_flow": [)",
              c.flows, c.rate_bps, o.delay_ms, c.queue_bytes, r.seconds, o.cc, c.seed, r.buffer, r.utilisation, r.jain,
              r.drop_rate, r.frames_offered, r.queue_drops, r.bottleneck_bytes, r.aggregate_bytes,
-             r.aggregate_goodput, r.retransmitted_segments, r.cc_undos, o.aqm, r.aqm_drops, r.ce_marks,
+             r.aggregate_goodput, r.retransmitted_segments, r.cc_undos, o.aqm, o.codel_target_ms, o.codel_interval_ms, r.aqm_drops, r.ce_marks,
              o.ecn ? "true" : "false", r.ecn_connections, r.ecn_ce_received, r.ecn_ece_received, r.ecn_reductions,
              wall);
   for (std::size_t i = 0; i < r.flows.size(); ++i) {
@@ -74,7 +81,11 @@ void print_text(const SimMultiflowOptions& o, const apps::MultiflowConfig& c, co
                 double wall) {
   fmt::print("{} flows → one server through a {} Mbit/s bottleneck, {} ms each way, FIFO of {} bytes{}; "
              "{} s virtual, cc {}{}, seed {}, socket buffers {} bytes\n",
-             c.flows, o.rate_mbit, o.delay_ms, c.queue_bytes, o.aqm == "codel" ? " behind CoDel" : "", r.seconds,
+             c.flows, o.rate_mbit, o.delay_ms, c.queue_bytes,
+             o.aqm == "codel" ? fmt::format(" behind CoDel (target {} ms, interval {} ms)", o.codel_target_ms,
+                                            o.codel_interval_ms)
+                              : "",
+             r.seconds,
              o.cc, o.ecn ? ", ECN" : "", c.seed, r.buffer);
   for (std::size_t i = 0; i < r.flows.size(); ++i) {
     const apps::FlowResult& f = r.flows[i];

@@ -108,6 +108,12 @@ TEST(Multiflow, BoundsAreChecked) {
   c.rate_bps = kMaxRateBps + 1;
   EXPECT_NE(bad(c).find("--rate"), std::string::npos);
   c = four_flows();
+  c.codel.target = Duration::zero();
+  EXPECT_NE(bad(c).find("--codel-target"), std::string::npos);
+  c = four_flows();
+  c.codel.interval = c.codel.target;
+  EXPECT_NE(bad(c).find("--codel-interval"), std::string::npos);
+  c = four_flows();
   c.buffer = 512;
   EXPECT_NE(bad(c).find("--buffer"), std::string::npos);
   EXPECT_THROW(run_multiflow(c), std::invalid_argument);
@@ -179,6 +185,27 @@ TEST(Multiflow, CodelWithEcnMarksInsteadOfDropping) {
   EXPECT_LT(r.retransmitted_segments * 5, t.retransmitted_segments);
   EXPECT_GT(r.utilisation, 0.9);
   EXPECT_EQ(t.ce_marks, 0u);
+}
+
+// A FIFO that holds less than CoDel's target of line time (30000 bytes:
+// 2.4 ms at 100 Mbit/s) never lets a sojourn reach 5 ms; a lower target
+// (1 ms, interval 20 ms) lets CoDel mark there.
+TEST(Multiflow, CodelTargetBelowTheFifosDelay) {
+  MultiflowConfig c = codel_path();
+  c.rate_bps = 100'000'000;
+  c.delay = Duration::millis(10);
+  c.queue_bytes = 30000;
+  c.duration = Duration::seconds(3);
+  c.aqm = sim::Aqm::kCodel;
+  c.ecn = true;
+  const MultiflowResult standard = run_multiflow(c);
+  EXPECT_EQ(standard.ce_marks, 0u);
+  EXPECT_GT(standard.queue_drops, 0u);
+  c.codel.target = Duration::millis(1);
+  c.codel.interval = Duration::millis(20);
+  const MultiflowResult r = run_multiflow(c);
+  EXPECT_GT(r.ce_marks, 0u);
+  EXPECT_EQ(r.aqm_drops, 0u);
 }
 
 TEST(Multiflow, CodelWithoutEcnDropsAndEcnWithoutAqmMarksNothing) {
