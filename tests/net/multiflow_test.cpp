@@ -178,8 +178,8 @@ TEST(Multiflow, CodelWithEcnMarksInsteadOfDropping) {
   EXPECT_GT(r.ecn_ece_received, r.ecn_ce_received) << "ECE repeated until CWR";
   EXPECT_GT(r.ecn_reductions, 0u);
   EXPECT_LE(r.ecn_reductions, r.ecn_ce_received);
-  // Few drops — only the first slow starts overflow the FIFO before CoDel
-  // has watched for an interval — where the tail-drop queue loses many.
+  // Few drops if any (the first slow starts may overflow the FIFO before
+  // CoDel has watched for an interval) where the tail-drop queue loses many.
   EXPECT_GT(t.queue_drops, 0u);
   EXPECT_LT(r.queue_drops * 5, t.queue_drops) << r.queue_drops << " vs " << t.queue_drops;
   EXPECT_LT(r.retransmitted_segments * 5, t.retransmitted_segments);
