@@ -188,6 +188,7 @@ AckSample Sender::ack_sample(Instant now, std::uint32_t delivered, std::optional
 bool Sender::detect_losses(Instant now) {
   // RFC 8985 §6.2 step 5; the reordering timer waits for the earliest
   // segment that is not lost yet but will be unless its ACK comes.
+  newly_lost_bytes_ = 0;
   if (frto_step_ != 0) return false;  // F-RTO decides first (sender_undo.cpp)
   const Duration srtt = rtt_.srtt().value_or(Duration{});
   const Rack::Detected d = rack_.detect_loss(log_, now, srtt, in_loss_recovery());
@@ -371,13 +372,17 @@ void Sender::output_sack(Instant now) {
       if (!config_.nodelay && small_outstanding) break;
       // Sender SWS avoidance (§3.8.6.2.1): a partial segment only if it is
       // all there is to send, or fills half the largest window offered —
-      // or it is the end of a window that is not a whole number of
-      // segments, with no other small segment in flight: a window of 8192
-      // bytes holds five 1448-byte segments and 952 bytes more, and
-      // leaving those out would cost 12 % of every round trip. The one
-      // small segment per round trip bounds what a receiver that opens its
-      // window in small steps can make us send.
-      const bool window_edge = static_cast<std::int64_t>(len) == rwnd_room && len < unsent && !small_outstanding;
+      // or it is the end of the window of a peer whose windows are small
+      // (never 32 segments) and not a whole number of segments, with no
+      // other small segment in flight: a window of 8192 bytes holds five
+      // 1448-byte segments and 952 bytes more, and leaving those out would
+      // cost 12 % of every round trip. One small segment per round trip at
+      // most, so a receiver that opens its window in small steps cannot
+      // make us send many. (A Linux receiver offers 64 KiB from its SYN
+      // on: it never sees this, as Linux senders never send it.)
+      const bool small_window = max_snd_wnd_ < 32u * snd_mss_;
+      const bool window_edge =
+          small_window && static_cast<std::int64_t>(len) == rwnd_room && len < unsent && !small_outstanding;
       if (len != unsent && len < max_snd_wnd_ / 2 && !window_edge) {
         if (!outstanding && !timers_.armed(TimerKind::kPersist)) timers_.arm(TimerKind::kPersist, now + rtt_.rto());
         break;

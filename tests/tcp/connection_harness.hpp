@@ -202,14 +202,14 @@ class ConnectionTest : public ::testing::Test {
   // handshake: RTT and min_RTT are 100 ms from the start. Unpaced unless
   // `paced` (then as `cfg.pacing` says): these tests count the segments
   // one ACK releases, which pacing would spread out (pacing_test.cpp).
-  void establish_sack(ConnectionConfig cfg, bool paced = false) {
+  void establish_sack(ConnectionConfig cfg, bool paced = false, std::uint16_t peer_window = 65535) {
     if (!paced) cfg.pacing = Pacing::kOff;
     make(cfg);
     conn->open_active(now);
     take();
     advance(Duration::millis(100));
     Seg synack(8000, TcpFlags::kSyn);
-    synack.ack(1001).mss(1000);
+    synack.ack(1001).mss(1000).win(peer_window);
     synack.s.options.sack_permitted = true;
     if (cfg.timestamps) synack.s.options.timestamps = TcpTimestamps{500, 0};
     in(synack);

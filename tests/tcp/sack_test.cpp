@@ -223,8 +223,7 @@ using namespace ws::tcp::testing;
 TEST_F(Sack, TheEndOfAWindowGoesAsOneSmallSegmentAtATime) {
   ConnectionConfig c = sack_ts(true, false);
   c.iw10 = true;
-  establish_sack(c);
-  in(Seg(8001, TcpFlags::kAck).ack(1001).win(4500));
+  establish_sack(c, false, /*peer_window=*/4500);  // a peer with a 4500-byte buffer
   conn->send(now, payload_of(20000));
   auto out = take();
   ASSERT_EQ(out.size(), 5u) << trace();
@@ -245,6 +244,27 @@ TEST_F(Sack, TheEndOfAWindowGoesAsOneSmallSegmentAtATime) {
   EXPECT_EQ(out[0].data.size(), 1000u);
   EXPECT_EQ(out[1].data.size(), 1000u);
   EXPECT_EQ(out[2].data.size(), 500u);
+}
+
+}  // namespace
+}  // namespace ws::tcp
+
+namespace ws::tcp {
+namespace {
+
+using namespace ws::tcp::testing;
+
+// A peer that once offered a large window (as Linux does from its SYN on)
+// gets no small segments at the window's end: only full ones.
+TEST_F(Sack, APeerWithLargeWindowsGetsNoSmallSegmentAtTheEdge) {
+  ConnectionConfig c = sack_ts(true, false);
+  c.iw10 = true;
+  establish_sack(c);  // 65535 in the SYN-ACK
+  in(Seg(8001, TcpFlags::kAck).ack(1001).win(4500));
+  conn->send(now, payload_of(20000));
+  const auto out = take();
+  ASSERT_EQ(out.size(), 4u) << trace();
+  for (const auto& s : out) EXPECT_EQ(s.data.size(), 1000u);
 }
 
 }  // namespace
