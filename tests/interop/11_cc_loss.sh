@@ -16,8 +16,11 @@
 #     with 5 % random loss that is not congestion, a controller that backs
 #     off on every loss (CUBIC by 30 %, NewReno by half) keeps a window of
 #     a few segments and often waits for a timeout (200 ms at least, on a
-#     path whose RTT is well under a millisecond), while BBR paces at the
-#     delivery rate it measured (loss is not its signal).
+#     path whose RTT is well under a millisecond) — measured: most of them
+#     when the one ACK that covered the whole flight was dropped on its
+#     way in, so no other ACK could follow — while BBR paces at the
+#     delivery rate it measured (loss is not its signal) and keeps enough
+#     in flight for the next ACK to cover a lost one.
 # Captures (--snaplen 128, headers only) are checked by check_pcap; the
 # lossy ones allow what wirestack's own drops explain (LOSS_WARNINGS).
 # About 2 minutes, most of it CUBIC's and NewReno's transfers.
