@@ -156,6 +156,7 @@ struct RealOptions {
   double loss = 0;         // drop this fraction of frames each way between the TAP and the stack
   std::uint64_t seed = 1;  // of the drops (runtime/frame_loss.hpp)
   bool tcp_stats = false;  // print the TCP counters of all connections on stderr at exit
+  std::string cc;          // --cc (nc, serve, get): reno | cubic | bbr; empty: the stack's default (cubic)
 };
 
 struct PingOptions {

@@ -38,8 +38,26 @@ void add_real_options(CLI::App* cmd, RealOptions& o) {
                 "then the TCP layer's (ICMP errors used or ignored by reason, fragmentation needed accepted, ...)");
 }
 
+void add_cc_option(CLI::App* cmd, RealOptions& o) {
+  cmd->add_option("--cc", o.cc,
+                  "Congestion control of every TCP connection: reno (NewReno), cubic (the default) or bbr "
+                  "(BBR v1, paced)")
+      ->type_name("NAME")
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            if (tcp::parse_cc(name)) return {};
+            return "unknown congestion control '" + name + "' (reno, cubic, bbr)";
+          },
+          "reno|cubic|bbr", "congestion control"));
+}
+
 Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions& o) {
   if (auto e = runtime::FrameLoss::check_rate(o.loss)) return Unexpected{*e};
+  std::optional<tcp::CcKind> cc;
+  if (!o.cc.empty()) {
+    cc = tcp::parse_cc(o.cc);
+    if (!cc) return Unexpected{"--cc: unknown congestion control '" + o.cc + "' (reno, cubic, bbr)"};
+  }
   const auto cidr = Ipv4Cidr::parse(o.ip);
   if (!cidr || cidr->prefix_len() == 0 || cidr->prefix_len() > 30) {
     return Unexpected{"--ip: expected ADDR/PREFIX with a prefix of 1..30, e.g. 192.0.2.2/24, got '" + o.ip + "'"};
@@ -93,6 +111,9 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
   // SYN; loss recovery by RFC 6675 with PRR, RTT from the echoes, PAWS.
   h->stack_->tcp().defaults().sack = true;
   h->stack_->tcp().defaults().timestamps = true;
+  // --cc: the controller of SACK connections (NewReno without SACK).
+  if (cc) h->stack_->tcp().defaults().cc = *cc;
+  h->cc_ = h->stack_->tcp().defaults().cc;
   h->loop_ = std::make_unique<runtime::RealtimeLoop>();
   if (o.loss > 0) h->loss_.emplace(o.loss, o.seed);
   Host& host = h->stack_->host();
@@ -114,6 +135,7 @@ RealHost::~RealHost() {
     for (const auto& [name, value] : stack_->tcp().connection_totals().fields()) {
       if (value != 0) line += fmt::format(" {} {}", name, value);
     }
+    fmt::print(stderr, "wirestack: congestion control: {}\n", tcp::to_string(cc_));
     fmt::print(stderr, "wirestack: tcp:{}\n", line.empty() ? " (no counter above 0)" : line);
     // The layer's own counters: segments no connection took, and what
     // became of each ICMP error (tcp/icmp_errors.cpp).

@@ -1,7 +1,8 @@
 // What the real-wire commands (ping, nc, serve, get) share: the options
-// --tap/--ip/--gateway/--mac/--pcap/--snaplen/--loss/--seed/--tcp-stats, and RealHost — a TAP device,
-// a Stack whose interface 0 is that device, and the RealtimeLoop that
-// drives them.
+// --tap/--ip/--gateway/--mac/--pcap/--snaplen/--loss/--seed/--tcp-stats
+// (and --cc for those that open TCP connections), and RealHost — a TAP
+// device, a Stack whose interface 0 is that device, and the RealtimeLoop
+// that drives them.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "runtime/realtime_loop.hpp"
 #include "runtime/tap.hpp"
 #include "socket/stack.hpp"
+#include "tcp/cc_factory.hpp"
 
 namespace CLI {
 class App;
@@ -25,6 +27,9 @@ namespace ws::cli {
 
 // Adds the common options to `cmd` (--tap and --ip required).
 void add_real_options(CLI::App* cmd, RealOptions& o);
+// Adds --cc, for the commands that open TCP connections (nc, serve, get):
+// the congestion controller of every connection (the stack's default).
+void add_cc_option(CLI::App* cmd, RealOptions& o);
 
 class RealHost {
  public:
@@ -61,6 +66,7 @@ class RealHost {
   std::string pcap_path_;
   int signal_fd_ = -1;
   bool tcp_stats_ = false;  // --tcp-stats: print the counters at exit
+  tcp::CcKind cc_{};        // the connections' controller (printed with --tcp-stats)
 };
 
 }  // namespace ws::cli
