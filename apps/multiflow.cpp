@@ -70,7 +70,8 @@ Network build(sim::Simulation& s, const MultiflowConfig& c) {
   n.server = &add_host(s, "server", c.flows + 16, 16, false, c.cc, c.ecn);
   t.attach(*n.router, sw, Ipv4Cidr(kRouterLeft, 16), {}, mac(2, 0));
   for (std::size_t i = 0; i < c.flows; ++i) {
-    sim::HostNode& h = add_host(s, fmt::format("client{}", i), 16, 16, false, c.cc, c.ecn);
+    const tcp::CcKind cc = c.flow_cc.empty() ? c.cc : c.flow_cc[i];
+    sim::HostNode& h = add_host(s, fmt::format("client{}", i), 16, 16, false, cc, c.ecn);
     t.attach(h, sw, Ipv4Cidr(Ipv4Address(kClientBase.to_u32() + static_cast<std::uint32_t>(i)), 16), {}, mac(1, i));
     h.host().set_default_gateway(kRouterLeft, 0);
     n.clients.push_back(&h);
@@ -158,6 +159,9 @@ struct Run {
 
 std::optional<std::string> validate(const MultiflowConfig& c) {
   if (c.flows < 1 || c.flows > kMaxFlows) return fmt::format("--flows {}: must be 1..{}", c.flows, kMaxFlows);
+  if (!c.flow_cc.empty() && c.flow_cc.size() != c.flows) {
+    return fmt::format("--mix: {} flows, but --flows {}", c.flow_cc.size(), c.flows);
+  }
   if (c.rate_bps < 1000 || c.rate_bps > kMaxRateBps) {
     return fmt::format("--rate: {} bit/s is outside 0.001..{} Mbit/s", c.rate_bps, kMaxRateBps / 1'000'000);
   }
@@ -240,6 +244,7 @@ MultiflowResult run_multiflow(const MultiflowConfig& c, const std::function<void
   std::vector<double> goodputs;
   for (std::size_t i = 0; i < c.flows; ++i) {
     FlowResult& f = r.flows[i];
+    f.cc = c.flow_cc.empty() ? c.cc : c.flow_cc[i];
     f.goodput = static_cast<double>(f.received_bytes) / r.seconds;
     const auto totals = net.clients[i]->stack().tcp().connection_totals();
     f.retransmitted_segments = totals.retransmitted_segments;

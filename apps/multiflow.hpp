@@ -38,6 +38,9 @@ struct MultiflowConfig {
   std::size_t buffer = 0;
   // Every host's TCP: SACK and timestamps on, this controller (cc.hpp).
   tcp::CcKind cc = tcp::CcKind::Reno;
+  // Mixed flows: client i runs flow_cc[i] instead (empty: all run `cc`;
+  // otherwise exactly `flows` entries).
+  std::vector<tcp::CcKind> flow_cc;
   // The bottleneck's AQM (sim/link.hpp): CoDel marks ECN-capable frames
   // CE and drops the others; the FIFO's tail drop stays the hard bound.
   sim::Aqm aqm = sim::Aqm::kNone;
@@ -69,6 +72,7 @@ std::optional<std::string> validate(const MultiflowConfig& c);
 std::size_t default_buffer(const MultiflowConfig& c);
 
 struct FlowResult {
+  tcp::CcKind cc = tcp::CcKind::Reno;  // the flow's sender's controller
   std::uint64_t received_bytes = 0;  // by the server's application within the run
   double goodput = 0;                // received_bytes per second of the run
   std::uint64_t retransmitted_segments = 0;

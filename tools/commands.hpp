@@ -139,6 +139,7 @@ struct SimMultiflowOptions {
   double codel_target_ms = 5;
   double codel_interval_ms = 100;
   bool ecn = false;          // every host asks for ECN (RFC 3168)
+  std::string mix;           // "cubic:32,bbr:32": flows per controller (sets --flows)
   bool json = false;
 };
 int run_sim_multiflow(const SimMultiflowOptions& opts);

@@ -268,6 +268,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   mf_cmd->add_flag("--ecn", mf.ecn, "Every host asks for ECN (RFC 3168): data goes out ECT(0), so CoDel marks "
                                     "instead of dropping");
+  mf_cmd->add_option("--mix", mf.mix,
+                     "Mixed flows, e.g. cubic:32,bbr:32: that many flows with each controller (replaces --flows "
+                     "and --cc); the report adds each controller's share of the goodput");
   mf_cmd->add_flag("--json", mf.json, "Print one JSON object instead of text");
 
   // ---- the real wire: a TAP device, in real time --------------------------

@@ -228,3 +228,36 @@ TEST(Multiflow, CodelWithoutEcnDropsAndEcnWithoutAqmMarksNothing) {
 
 }  // namespace
 }  // namespace ws::apps
+
+namespace ws::apps {
+namespace {
+
+// --mix: each client runs its own controller; the results say which. Two
+// CUBIC and two BBR flows all move data, and BBR v1 — loss does not slow
+// it — takes more than its half of a shallow tail-drop FIFO.
+TEST(Multiflow, MixedControllersEachRunTheirOwn) {
+  MultiflowConfig c;
+  c.flows = 4;
+  c.rate_bps = 10'000'000;
+  c.delay = Duration::millis(20);
+  c.queue_bytes = 16 * 1514;
+  c.duration = Duration::seconds(5);
+  c.flow_cc = {tcp::CcKind::Cubic, tcp::CcKind::Cubic, tcp::CcKind::Bbr, tcp::CcKind::Bbr};
+  ASSERT_EQ(validate(c), std::nullopt);
+  const MultiflowResult r = run_multiflow(c);
+  ASSERT_EQ(r.flows.size(), 4u);
+  double bbr = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(r.flows[i].cc, c.flow_cc[i]);
+    EXPECT_GT(r.flows[i].received_bytes, 0u) << i;
+    EXPECT_TRUE(r.flows[i].error.empty()) << r.flows[i].error;
+    if (r.flows[i].cc == tcp::CcKind::Bbr) bbr += r.flows[i].goodput;
+  }
+  EXPECT_GT(bbr, r.aggregate_goodput / 2);
+  MultiflowConfig wrong = c;
+  wrong.flows = 5;
+  EXPECT_NE(validate(wrong), std::nullopt);  // five flows, four controllers
+}
+
+}  // namespace
+}  // namespace ws::apps
