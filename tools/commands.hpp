@@ -158,6 +158,7 @@ struct RealOptions {
   std::uint64_t seed = 1;  // of the drops (runtime/frame_loss.hpp)
   bool tcp_stats = false;  // print the TCP counters of all connections on stderr at exit
   std::string cc;          // --cc (nc, serve, get): reno | cubic | bbr; empty: the stack's default (cubic)
+  bool ecn = false;        // --ecn (nc, serve, get): our SYNs ask for ECN (RFC 3168); default: accept when asked
 };
 
 struct PingOptions {

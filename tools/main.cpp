@@ -299,7 +299,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> nc_args;
   nc_cmd->add_option("args", nc_args, "[HOST] PORT (HOST required without -l)")->expected(1, 2)->required();
   ws::cli::add_real_options(nc_cmd, nc.net);
-  ws::cli::add_cc_option(nc_cmd, nc.net);
+  ws::cli::add_tcp_options(nc_cmd, nc.net);
 
   ws::cli::ServeOptions serve;
   auto* serve_cmd = app.add_subcommand(
@@ -314,7 +314,7 @@ int main(int argc, char** argv) {
                         "Port (default: echo 7, discard 9, upper 81, time 9000, chat 8090, http 80)");
   serve_cmd->add_flag("-q,--quiet", serve.quiet, "No line per connection or request on stderr");
   ws::cli::add_real_options(serve_cmd, serve.net);
-  ws::cli::add_cc_option(serve_cmd, serve.net);
+  ws::cli::add_tcp_options(serve_cmd, serve.net);
 
   ws::cli::GetOptions get;
   auto* get_cmd = app.add_subcommand("get", "A small HTTP/1.1 client over wirestack: GET URL, the body to stdout or -o FILE");
@@ -324,7 +324,7 @@ int main(int argc, char** argv) {
   get_cmd->add_option("--timeout", get.timeout_s, "Give up after this many seconds without progress")
       ->capture_default_str();
   ws::cli::add_real_options(get_cmd, get.net);
-  ws::cli::add_cc_option(get_cmd, get.net);
+  ws::cli::add_tcp_options(get_cmd, get.net);
 
   CLI11_PARSE(app, argc, argv);
 

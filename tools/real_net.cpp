@@ -38,7 +38,7 @@ void add_real_options(CLI::App* cmd, RealOptions& o) {
                 "then the TCP layer's (ICMP errors used or ignored by reason, fragmentation needed accepted, ...)");
 }
 
-void add_cc_option(CLI::App* cmd, RealOptions& o) {
+void add_tcp_options(CLI::App* cmd, RealOptions& o) {
   cmd->add_option("--cc", o.cc,
                   "Congestion control of every TCP connection: reno (NewReno), cubic (the default) or bbr "
                   "(BBR v1, paced)")
@@ -49,6 +49,9 @@ void add_cc_option(CLI::App* cmd, RealOptions& o) {
             return "unknown congestion control '" + name + "' (reno, cubic, bbr)";
           },
           "reno|cubic|bbr", "congestion control"));
+  cmd->add_flag("--ecn", o.ecn,
+                "Ask for ECN (RFC 3168) in every SYN (ECE+CWR), like Linux's tcp_ecn=1; without it an asking peer "
+                "is still answered (tcp_ecn=2)");
 }
 
 Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions& o) {
@@ -114,6 +117,8 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
   // --cc: the controller of SACK connections (NewReno without SACK).
   if (cc) h->stack_->tcp().defaults().cc = *cc;
   h->cc_ = h->stack_->tcp().defaults().cc;
+  // --ecn: our SYNs ask (kOn); the stack's default answers only (kAccept).
+  if (o.ecn) h->stack_->tcp().defaults().ecn = tcp::EcnMode::kOn;
   h->loop_ = std::make_unique<runtime::RealtimeLoop>();
   if (o.loss > 0) h->loss_.emplace(o.loss, o.seed);
   Host& host = h->stack_->host();

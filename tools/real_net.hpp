@@ -1,6 +1,6 @@
 // What the real-wire commands (ping, nc, serve, get) share: the options
 // --tap/--ip/--gateway/--mac/--pcap/--snaplen/--loss/--seed/--tcp-stats
-// (and --cc for those that open TCP connections), and RealHost — a TAP
+// (and --cc, --ecn for those that open TCP connections), and RealHost — a TAP
 // device, a Stack whose interface 0 is that device, and the RealtimeLoop
 // that drives them.
 #pragma once
@@ -27,9 +27,10 @@ namespace ws::cli {
 
 // Adds the common options to `cmd` (--tap and --ip required).
 void add_real_options(CLI::App* cmd, RealOptions& o);
-// Adds --cc, for the commands that open TCP connections (nc, serve, get):
-// the congestion controller of every connection (the stack's default).
-void add_cc_option(CLI::App* cmd, RealOptions& o);
+// Adds --cc and --ecn, for the commands that open TCP connections (nc,
+// serve, get): the congestion controller of every connection (the stack's
+// default), and ECN "on" (RFC 3168: our SYNs ask) instead of "accept".
+void add_tcp_options(CLI::App* cmd, RealOptions& o);
 
 class RealHost {
  public:
