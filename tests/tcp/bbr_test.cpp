@@ -42,12 +42,16 @@ class BbrTest : public ::testing::Test {
     a.in_recovery = in_recovery;
     bbr.on_ack(a);
   }
-  // Startup to its end at 1 MB/s: growth, then three flat rounds.
-  void through_startup() {
+  // Three rounds of Startup doubling the bandwidth up to 1 MB/s.
+  void grow_to_one_mb() {
     for (const std::uint64_t r : {250'000ull, 500'000ull, 1'000'000ull}) {
       ack(r, 50'000);
       now += Duration::millis(100);
     }
+  }
+  // Startup to its end at 1 MB/s: growth, then three flat rounds.
+  void through_startup() {
+    grow_to_one_mb();
     for (int i = 0; i < 3; ++i) {
       ack(1'000'000, 250'000);  // the queue Startup built: more than a BDP in flight
       now += Duration::millis(100);
@@ -63,10 +67,7 @@ class BbrTest : public ::testing::Test {
 TEST_F(BbrTest, StartupEndsAfterThreeRoundsWithoutAQuarterMoreBandwidth) {
   EXPECT_EQ(bbr.mode(), Bbr::Mode::kStartup);
   EXPECT_DOUBLE_EQ(bbr.pacing_gain(), Bbr::kHighGain);
-  for (const std::uint64_t r : {250'000ull, 500'000ull, 1'000'000ull}) {
-    ack(r, 50'000);
-    now += Duration::millis(100);
-  }
+  grow_to_one_mb();
   // 1.2 MB/s is 20 % more than 1 MB/s: not growth, the count goes on.
   ack(1'200'000, 50'000);
   now += Duration::millis(100);
@@ -82,10 +83,7 @@ TEST_F(BbrTest, StartupEndsAfterThreeRoundsWithoutAQuarterMoreBandwidth) {
 }
 
 TEST_F(BbrTest, GrowthOrApplicationLimitedRoundsRestartTheCount) {
-  for (const std::uint64_t r : {250'000ull, 500'000ull, 1'000'000ull}) {
-    ack(r, 50'000);
-    now += Duration::millis(100);
-  }
+  grow_to_one_mb();
   ack(1'000'000, 50'000);
   now += Duration::millis(100);
   ack(1'000'000, 50'000);

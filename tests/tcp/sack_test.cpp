@@ -208,13 +208,6 @@ TEST_F(Sack, CwndDoesNotGrowWhileThePeersWindowHoldsTheSenderBack) {
   EXPECT_GT(conn->stats().bytes_sent, 40000u);
 }
 
-}  // namespace
-}  // namespace ws::tcp
-
-namespace ws::tcp {
-namespace {
-
-using namespace ws::tcp::testing;
 
 // A window that is not a whole number of segments: the sender fills its
 // end with one small segment (RFC 9293 §3.8.6.2.1's SWS rule would leave
@@ -246,13 +239,6 @@ TEST_F(Sack, TheEndOfAWindowGoesAsOneSmallSegmentAtATime) {
   EXPECT_EQ(out[2].data.size(), 500u);
 }
 
-}  // namespace
-}  // namespace ws::tcp
-
-namespace ws::tcp {
-namespace {
-
-using namespace ws::tcp::testing;
 
 // A peer that once offered a large window (as Linux does from its SYN on)
 // gets no small segments at the window's end: only full ones.
