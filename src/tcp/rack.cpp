@@ -43,10 +43,7 @@ Duration Rack::reo_wnd(const SentLog& log, Duration srtt, bool in_recovery) cons
     // RACK_reo_wnd(): without reordering, in recovery or once DupThresh
     // segments are SACKed, a loss is a loss at once.
     if (in_recovery) return Duration{};
-    unsigned sacked = 0;
-    for (const SentLog::Segment& s : log.segments()) {
-      if (s.sacked && ++sacked >= kDupThresh) return Duration{};
-    }
+    if (log.sacked_count() >= kDupThresh) return Duration{};
   }
   const Duration w = (min_rtt_ / 4) * static_cast<std::int64_t>(reo_wnd_mult_);
   return srtt > Duration{} ? std::min(w, srtt) : w;
@@ -59,20 +56,18 @@ Rack::Detected Rack::detect_loss(SentLog& log, Instant now, Duration srtt, bool 
   // Step 5 (RACK_detect_loss): every segment sent before the latest
   // delivered one is lost once RACK.rtt + RACK.reo_wnd has passed since
   // it was sent; the earliest that is not yet sets the reordering timer.
-  for (SentLog::Segment& s : log.segments()) {
-    if (s.sacked) continue;
-    if (s.lost && !s.rexmit_out) continue;  // already lost, not resent since
-    if (!sent_after(*xmit_ts_, order_, s.xmit, s.order)) continue;
+  // The log offers them oldest transmission first, so the walk ends at
+  // the first one sent after the latest delivered segment.
+  log.scan_by_time([&](const SentLog::Segment& s) {
+    if (!sent_after(*xmit_ts_, order_, s.xmit, s.order)) return SentLog::Verdict::kStop;
     const Instant due = s.xmit + rtt_ + wnd;
     if (due <= now) {
-      s.lost = true;
-      s.rto_lost = false;
-      s.rexmit_out = false;
       ++d.newly_lost;
-    } else if (!d.recheck || due < *d.recheck) {
-      d.recheck = due;
+      return SentLog::Verdict::kLost;
     }
-  }
+    if (!d.recheck || due < *d.recheck) d.recheck = due;
+    return SentLog::Verdict::kKeep;
+  });
   return d;
 }
 

@@ -50,11 +50,8 @@ bool Sender::frto_start(Instant now) {
   // next two ACKs decide whether the rest was lost. Without new data to
   // send in step 2 F-RTO cannot decide: conventional recovery instead.
   if (log_.empty() || snd_.bytes_from(snd_nxt_) == 0) return false;
-  SentLog::Segment& first = log_.segments().front();
-  first.lost = true;
-  first.rto_lost = true;
-  first.rexmit_out = false;
-  const SentLog::Segment copy = first;
+  (void)log_.mark_lost(log_.segments().front().begin, /*by_timeout=*/true);
+  const SentLog::Segment copy = log_.segments().front();
   if (!send_retransmission(now, copy, false)) return false;
   frto_step_ = 2;
   frto_rexmit_end_ = copy.begin + std::min<std::uint32_t>(copy.len(), snd_mss_);

@@ -9,6 +9,13 @@
 // bounds. A SACK marks only records it covers whole (the range scoreboard,
 // tcp/scoreboard.hpp, keeps the exact bytes); a retransmission smaller than
 // its record (the MSS fell) splits the record at the retransmitted length.
+//
+// Cost: nothing here walks the whole log per ACK. The pipe and the counts
+// of SACKed and lost records are kept as records change (a 4 MiB window
+// holds ~2,900 records, and an ACK arrives every two of them). RACK's loss
+// scan walks a second queue in transmission order, as Linux's "tsorted"
+// list: it visits only records that may still be deemed lost, and stops
+// at the first one sent after the newest delivered segment.
 #pragma once
 
 #include <cstddef>
@@ -40,12 +47,13 @@ class SentLog {
     bool rto_lost = false;       // deemed lost by a retransmission timeout (not by RACK)
     DeliverySnapshot rate;       // the delivery state at its latest transmission (delivery_rate.hpp)
     std::uint32_t len() const { return static_cast<std::uint32_t>(end - begin); }
+    // Deemed lost and not resent since: what NextSeg() rule (1) sends.
+    bool lost_unsent() const { return lost && !sacked && !rexmit_out; }
   };
 
   bool empty() const { return segs_.empty(); }
   std::size_t size() const { return segs_.size(); }
-  void clear() { segs_.clear(); }
-  std::deque<Segment>& segments() { return segs_; }
+  void clear();
   const std::deque<Segment>& segments() const { return segs_; }
 
   // New data [begin, end) left at `now`; it starts where the last record ends.
@@ -60,10 +68,16 @@ class SentLog {
   template <typename F>
   void on_ack(SeqNum una, F&& delivered) {
     while (!segs_.empty() && !segs_.front().end.after(una)) {
+      account(segs_.front(), -1);
       if (!segs_.front().sacked) delivered(segs_.front());
       segs_.pop_front();
     }
-    if (!segs_.empty() && segs_.front().begin.before(una)) segs_.front().begin = una;
+    if (!segs_.empty() && segs_.front().begin.before(una)) {
+      account(segs_.front(), -1);
+      segs_.front().begin = una;
+      account(segs_.front(), +1);
+    }
+    prune_time_order();
   }
 
   // The peer SACKed [left, right): records inside it are marked; `delivered`
@@ -73,10 +87,12 @@ class SentLog {
     for (std::size_t i = lower_bound(left); i < segs_.size() && !segs_[i].end.after(right); ++i) {
       Segment& s = segs_[i];
       if (s.sacked || s.begin.before(left)) continue;
+      account(s, -1);
       s.sacked = true;
       s.lost = false;
       s.rto_lost = false;
       s.rexmit_out = false;
+      account(s, +1);
       delivered(s);
     }
   }
@@ -84,24 +100,91 @@ class SentLog {
   // RFC 6675 §4 SetPipe(), with RACK's marks as IsLost(): the bytes of
   // every record neither SACKed nor deemed lost, plus those of every
   // retransmission in the network.
-  std::uint32_t pipe() const;
+  std::uint32_t pipe() const {
+    return static_cast<std::uint32_t>(pipe_ > UINT32_MAX ? UINT32_MAX : pipe_);
+  }
   // RFC 6675 NextSeg() rule (1): the first record deemed lost, not SACKed,
   // and not resent since it was deemed lost; nullptr when none.
   const Segment* next_lost() const;
+  bool any_lost() const { return lost_unsent_ > 0; }
+  std::size_t sacked_count() const { return sacked_; }
+
+  // The record starting at `begin` is deemed lost: by RACK, or by a
+  // timeout when `by_timeout`. Any retransmission of it counts no more.
+  // False: no record starts there.
+  bool mark_lost(SeqNum begin, bool by_timeout);
   // After a retransmission timeout every record not SACKed is lost (RFC
   // 6675 §5.1, RFC 8985 §6.3); retransmissions in flight count no more —
   // unless `keep_resent`, which leaves records resent since alone.
   void mark_all_lost(bool keep_resent = false);
   // The losses proved spurious (RFC 4015): no record is deemed lost.
   void clear_lost();
-  bool any_lost() const;
+
+  // RACK's scan (RFC 8985 §6.2 step 5): visits, oldest transmission first,
+  // the records that may still be deemed lost (neither SACKed nor lost and
+  // unsent). `visit` answers for each one.
+  enum class Verdict : std::uint8_t { kStop, kKeep, kLost };
+  template <typename F>
+  void scan_by_time(F&& visit) {
+    std::size_t i = 0;
+    while (i < by_time_.size()) {
+      Segment* s = candidate(by_time_[i]);
+      if (s == nullptr) {
+        drop_or_skip(i);
+        continue;
+      }
+      switch (visit(*s)) {
+        case Verdict::kStop: return;
+        case Verdict::kKeep: ++i; break;
+        case Verdict::kLost:
+          mark(*s, false);
+          drop_or_skip(i);
+          break;
+      }
+    }
+  }
+
+  // The counters and the time-order queue agree with the records (tests).
+  bool consistent() const;
 
  private:
+  // One transmission in the time-order queue: the record starting at
+  // `begin` when it was sent with `order`. Entries whose record has since
+  // gone, been resent or stopped being a candidate are dropped lazily.
+  struct Sent {
+    std::uint64_t order;
+    SeqNum begin;
+  };
+
   // The first record whose end lies after `seq`.
   std::size_t lower_bound(SeqNum seq) const;
+  // The record `e` names if it is still that transmission and may still be
+  // deemed lost; nullptr otherwise.
+  Segment* candidate(const Sent& e);
+  void mark(Segment& s, bool by_timeout);
+  void drop_or_skip(std::size_t& i) {
+    if (i == 0) {
+      by_time_.pop_front();
+    } else {
+      ++i;
+    }
+  }
+  // Adds (+1) or removes (-1) one record's share of the counters.
+  void account(const Segment& s, int sign);
+  void prune_time_order();
+  // Recounts everything and rebuilds the time-order queue (after a timeout,
+  // an undo or a split: rare events).
+  void rebuild();
 
   std::deque<Segment> segs_;
+  std::deque<Sent> by_time_;
   std::uint64_t next_order_ = 0;
+  std::uint64_t pipe_ = 0;
+  std::size_t sacked_ = 0;
+  std::size_t lost_unsent_ = 0;
+  // No lost and unsent record begins below this (meaningful while
+  // lost_unsent_ > 0): where next_lost() starts looking.
+  mutable SeqNum lost_hint_;
 };
 
 }  // namespace ws::tcp

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
+
+#include "base/rng.hpp"
 
 namespace ws::tcp {
 namespace {
@@ -26,7 +29,7 @@ TEST(SentLog, PipeCountsWhatIsInTheNetwork) {
   EXPECT_EQ(seen, std::vector<std::uint32_t>{1100});
   EXPECT_EQ(log.pipe(), 300u);
   // A lost one is not in the network either; once resent, its copy is.
-  log.segments()[0].lost = true;
+  ASSERT_TRUE(log.mark_lost(SeqNum(1000), false));
   EXPECT_EQ(log.pipe(), 200u);
   ASSERT_NE(log.next_lost(), nullptr);
   EXPECT_EQ(log.next_lost()->begin, SeqNum(1000));
@@ -85,6 +88,65 @@ TEST(SentLog, TimeoutMarksEverythingNotSackedLost) {
     ASSERT_TRUE(log.on_retransmitted(s->begin, s->len(), t0 + Duration::seconds(1)));
   }
   EXPECT_EQ(order, (std::vector<std::uint32_t>{1000, 1100, 1300}));  // not the SACKed 1200
+}
+
+// The counters and the time-order queue are kept as records change, not
+// recounted per ACK: after every operation of a random history they must
+// equal a recount, and the scan must visit exactly the records that may
+// still be deemed lost, oldest transmission first.
+TEST(SentLog, CountersAndTimeOrderSurviveARandomHistory) {
+  Rng rng(7);
+  SentLog log;
+  SeqNum una(5000), nxt(5000);
+  Instant now = t0;
+  for (int step = 0; step < 20000; ++step) {
+    now = now + Duration::micros(static_cast<std::int64_t>(rng.below(50)));
+    const std::uint64_t op = rng.below(100);
+    if (op < 35 || log.empty()) {
+      const std::uint32_t len = 1 + static_cast<std::uint32_t>(rng.below(1460));
+      log.on_sent(nxt, nxt + len, now);
+      nxt = nxt + len;
+    } else {
+      const auto& segs = log.segments();
+      const SentLog::Segment pick = segs[rng.below(segs.size())];
+      if (op < 50) {
+        const std::uint32_t len = rng.below(4) == 0 ? 1 + static_cast<std::uint32_t>(rng.below(pick.len())) : pick.len();
+        EXPECT_TRUE(log.on_retransmitted(pick.begin, len, now));
+      } else if (op < 65) {
+        log.on_sack(pick.begin, pick.end + static_cast<std::uint32_t>(rng.below(3000)), [](const SentLog::Segment&) {});
+      } else if (op < 75) {
+        EXPECT_TRUE(log.mark_lost(pick.begin, rng.below(2) == 0));
+      } else if (op < 85) {
+        una = una + static_cast<std::uint32_t>(rng.below(static_cast<std::uint64_t>(nxt - una) + 1));
+        log.on_ack(una, [](const SentLog::Segment&) {});
+      } else if (op < 96) {
+        // A scan with a random horizon, marking every other candidate lost.
+        const std::uint64_t horizon = pick.order;
+        std::vector<std::uint64_t> visited;
+        bool flip = false;
+        log.scan_by_time([&](const SentLog::Segment& s) {
+          if (s.order > horizon) return SentLog::Verdict::kStop;
+          visited.push_back(s.order);
+          flip = !flip;
+          return flip ? SentLog::Verdict::kLost : SentLog::Verdict::kKeep;
+        });
+        EXPECT_TRUE(std::is_sorted(visited.begin(), visited.end()));
+      } else if (op < 98) {
+        log.mark_all_lost(rng.below(2) == 0);
+      } else {
+        log.clear_lost();
+      }
+    }
+    ASSERT_TRUE(log.consistent()) << "after step " << step << ", op " << op;
+    const SentLog::Segment* first = nullptr;
+    for (const auto& s : log.segments()) {
+      if (s.lost_unsent()) {
+        first = &s;
+        break;
+      }
+    }
+    ASSERT_EQ(log.next_lost(), first) << "after step " << step;
+  }
 }
 
 }  // namespace
