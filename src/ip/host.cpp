@@ -348,10 +348,17 @@ PacketRef Host::acquire() {
   return p;
 }
 
-Result<void, SendError> Host::send_ipv4(Instant now, Ipv4Address src, Ipv4Address dst,
-                                        std::uint8_t protocol, Bytes payload, bool dont_frag,
-                                        std::optional<std::uint8_t> ttl, std::uint8_t ecn) {
-  if (payload.size() + Ipv4View::kMinHeaderLen > 0xffff) return Unexpected{SendError::MessageTooLong};
+PacketRef Host::transport_buffer() { return acquire(); }
+
+std::size_t Host::transport_room() const {
+  return kBufferCapacity - PacketBuffer::kDefaultHeadroom;
+}
+
+Result<Host::Outgoing, SendError> Host::prepare_send(Ipv4Address src, Ipv4Address dst,
+                                                     std::uint8_t protocol, std::size_t payload_len,
+                                                     bool dont_frag, std::optional<std::uint8_t> ttl,
+                                                     std::uint8_t ecn) {
+  if (payload_len + Ipv4View::kMinHeaderLen > 0xffff) return Unexpected{SendError::MessageTooLong};
   std::optional<Route> route;
   if (dst.is_broadcast()) {
     // Limited broadcast is never routed (RFC 1122 §3.3.6): it leaves on the
@@ -376,51 +383,76 @@ Result<void, SendError> Host::send_ipv4(Instant now, Ipv4Address src, Ipv4Addres
     if (!s) return Unexpected{SendError::NoSourceAddress};
     src = *s;
   }
-  Ipv4Header h;
-  h.ident = next_ident_++;
-  h.dont_frag = dont_frag;
-  h.ecn = ecn & 0x03;
-  h.ttl = ttl.value_or(config_.default_ttl);
-  h.protocol = protocol;
-  h.src = src;
-  h.dst = dst;
-  h.payload_len = static_cast<std::uint16_t>(payload.size());
+  Outgoing o;
+  o.h.ident = next_ident_++;
+  o.h.dont_frag = dont_frag;
+  o.h.ecn = ecn & 0x03;
+  o.h.ttl = ttl.value_or(config_.default_ttl);
+  o.h.protocol = protocol;
+  o.h.src = src;
+  o.h.dst = dst;
+  o.h.payload_len = static_cast<std::uint16_t>(payload_len);
+  o.iface = route->iface;
+  o.hop = route->next_hop(dst);
+  o.mtu = ifaces_[route->iface]->cfg.mtu;
+  o.local = is_local_address(dst);
+  if (!o.local && o.h.total_len() > o.mtu && dont_frag) {
+    ++stats_.ip_frag_needed;
+    return Unexpected{SendError::MessageTooLong};
+  }
+  return o;
+}
 
-  const std::size_t mtu = ifaces_[route->iface]->cfg.mtu;
-  if (is_local_address(dst)) {
+Result<void, SendError> Host::send_ipv4(Instant now, Ipv4Address src, Ipv4Address dst,
+                                        std::uint8_t protocol, Bytes payload, bool dont_frag,
+                                        std::optional<std::uint8_t> ttl, std::uint8_t ecn) {
+  auto o = prepare_send(src, dst, protocol, payload.size(), dont_frag, ttl, ecn);
+  if (!o) return Unexpected{o.error()};
+  if (o->local || o->h.total_len() > o->mtu) return send_copied(now, *o, payload);
+  PacketRef p = acquire();
+  if (!p) return Unexpected{SendError::NoBuffers};
+  p->append(payload);
+  send_prepared(now, *o, std::move(p));
+  return {};
+}
+
+Result<void, SendError> Host::send_transport(Instant now, Ipv4Address src, Ipv4Address dst,
+                                             std::uint8_t protocol, PacketRef segment, bool dont_frag,
+                                             std::optional<std::uint8_t> ttl, std::uint8_t ecn) {
+  auto o = prepare_send(src, dst, protocol, segment->size(), dont_frag, ttl, ecn);
+  if (!o) return Unexpected{o.error()};
+  if (o->local || o->h.total_len() > o->mtu) return send_copied(now, *o, segment->bytes());
+  send_prepared(now, *o, std::move(segment));
+  return {};
+}
+
+void Host::send_prepared(Instant now, const Outgoing& o, PacketRef packet) {
+  o.h.emit(MutBytes(packet->prepend(o.h.header_len()), o.h.header_len()));
+  transmit_ipv4(now, o.iface, o.hop, std::move(packet));
+}
+
+Result<void, SendError> Host::send_copied(Instant now, const Outgoing& o, Bytes payload) {
+  if (o.local) {
     // To ourselves: no device involved; delivered on the next poll().
     if (loopback_.size() >= config_.loopback_limit) return Unexpected{SendError::NoBuffers};
-    std::vector<std::uint8_t> d(h.total_len());
-    h.emit(d);
+    std::vector<std::uint8_t> d(o.h.total_len());
+    o.h.emit(d);
     std::copy(payload.begin(), payload.end(), d.begin() + Ipv4View::kMinHeaderLen);
     loopback_.push_back({now, std::move(d)});
     return {};
   }
-  if (h.total_len() > mtu && dont_frag) {
-    ++stats_.ip_frag_needed;
-    return Unexpected{SendError::MessageTooLong};
-  }
-  const Ipv4Address hop = route->next_hop(dst);
-  if (h.total_len() <= mtu) {
-    PacketRef p = acquire();
-    if (!p) return Unexpected{SendError::NoBuffers};
-    p->append(payload);
-    h.emit(MutBytes(p->prepend(h.header_len()), h.header_len()));
-    transmit_ipv4(now, route->iface, hop, std::move(p));
-    return {};
-  }
-  std::vector<std::uint8_t> whole(h.total_len());
-  h.emit(whole);
+  std::vector<std::uint8_t> whole(o.h.total_len());
+  o.h.emit(whole);
   std::copy(payload.begin(), payload.end(), whole.begin() + Ipv4View::kMinHeaderLen);
   std::vector<PacketRef> fragments;
-  if (!fragment_datagram(whole, mtu, pool_, fragments)) {
+  if (!fragment_datagram(whole, o.mtu, pool_, fragments)) {
     ++stats_.no_buffers;
     return Unexpected{SendError::NoBuffers};
   }
   ++stats_.ip_fragmented;
   for (auto& f : fragments) {
     ++stats_.ip_fragments_sent;
-    transmit_ipv4(now, route->iface, hop, std::move(f));
+    transmit_ipv4(now, o.iface, o.hop, std::move(f));
   }
   return {};
 }

@@ -147,6 +147,19 @@ class Host {
   Result<void, SendError> send_ipv4(Instant now, Ipv4Address src, Ipv4Address dst,
                                     std::uint8_t protocol, Bytes payload, bool dont_frag = false,
                                     std::optional<std::uint8_t> ttl = std::nullopt, std::uint8_t ecn = 0);
+  // The one-copy send path (docs/architecture.md "Data path"): a transport
+  // takes a pooled buffer, writes its header and payload into it (the
+  // headroom in front is for IPv4 and Ethernet), and hands it over.
+  // transport_buffer() is null (counted in no_buffers) when the pool is
+  // exhausted; the payload may use at most transport_room() bytes.
+  PacketRef transport_buffer();
+  std::size_t transport_room() const;
+  // send_ipv4() for a segment built in a transport_buffer(): no copy when
+  // it fits the MTU (loopback and fragmentation copy, as send_ipv4 does).
+  Result<void, SendError> send_transport(Instant now, Ipv4Address src, Ipv4Address dst,
+                                         std::uint8_t protocol, PacketRef segment, bool dont_frag = false,
+                                         std::optional<std::uint8_t> ttl = std::nullopt,
+                                         std::uint8_t ecn = 0);
   // The source address this host would use towards dst.
   std::optional<Ipv4Address> source_address_for(Ipv4Address dst) const;
   // Whether a datagram src → dst of `protocol` that satisfies `match` is
@@ -192,6 +205,22 @@ class Host {
   void deliver_icmp_error(Instant now, Ipv4Address from, const IcmpMessage& m);
 
   // egress
+  // A datagram ready to leave: its header (ident taken), where it goes,
+  // and whether it stays here (to one of our own addresses).
+  struct Outgoing {
+    Ipv4Header h;
+    IfIndex iface = 0;
+    Ipv4Address hop;
+    std::size_t mtu = 0;
+    bool local = false;
+  };
+  Result<Outgoing, SendError> prepare_send(Ipv4Address src, Ipv4Address dst, std::uint8_t protocol,
+                                           std::size_t payload_len, bool dont_frag,
+                                           std::optional<std::uint8_t> ttl, std::uint8_t ecn);
+  // A prepared datagram whose payload is already in `packet`: header in front, out it goes.
+  void send_prepared(Instant now, const Outgoing& o, PacketRef packet);
+  // The paths that copy: to ourselves, and fragmentation.
+  Result<void, SendError> send_copied(Instant now, const Outgoing& o, Bytes payload);
   // Sends a complete IPv4 datagram (header included) towards `next_hop`
   // out of `iface`, fragmenting to the MTU when allowed.
   void output_datagram(Instant now, IfIndex iface, Ipv4Address next_hop, Bytes datagram);

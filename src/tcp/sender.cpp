@@ -258,17 +258,17 @@ bool Sender::send_segment(Instant now, SeqNum seq, std::size_t len, bool fin, bo
   // PSH when this segment empties what the application has written
   // (RFC 9293 §3.9.1.2: the sender may set it; receivers ignore it here).
   if (len > 0 && seq + static_cast<std::uint32_t>(len) == snd_.data_end()) seg.flags.bits |= TcpFlags::kPsh;
-  std::vector<std::uint8_t> joined;
   if (len > 0) {
     const ByteSpans spans = snd_.view(seq, len);
     if (spans.size() < len) return false;
     if (spans.second.empty()) {
       seg.payload = spans.first.first(len);
     } else {
-      // The ring wrapped inside this segment: one copy to make it contiguous.
-      joined.resize(len);
-      spans.copy_to(joined);
-      seg.payload = joined;
+      // The ring wrapped inside this segment (once per lap of the ring):
+      // one more copy, into a buffer kept for it, to make it contiguous.
+      wrapped_.resize(len);
+      spans.copy_to(wrapped_);
+      seg.payload = wrapped_;
     }
   }
   if (retransmission) {

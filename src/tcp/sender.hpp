@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 #include <utility>
 
 #include "base/time.hpp"
@@ -218,6 +219,7 @@ class Sender {
   std::uint16_t snd_mss_;          // min(our MSS, the peer's)
   SeqNum small_end_;               // end of the last segment shorter than the MSS (Minshall)
   SendBuffer snd_;
+  std::vector<std::uint8_t> wrapped_;  // a segment's payload where the ring wrapped (send_segment)
 
   RttEstimator rtt_;
   std::unique_ptr<CongestionController> cc_;

@@ -157,14 +157,27 @@ void TcpLayer::after(ConnId id, bool notify_socket) {
 
 void TcpLayer::transmit(Instant now, const FourTuple& tuple, const TcpSegment& seg, bool dont_frag,
                         std::uint8_t ecn) {
-  scratch_.resize(seg.buffer_len());
-  seg.emit(scratch_, tuple.local.ip, tuple.remote.ip);
   ++stats_.segments_sent;
   // A failed send (no route, no buffers) is a lost segment: the
   // retransmission timer covers it. DF: RFC 1191 §3, path MTU discovery
   // for every TCP segment (tcp/icmp_errors.cpp reads the answers).
   // ECN: the codepoint the connection chose (RFC 3168 §6.1.2: ECT(0) on new data).
-  (void)host_.send_ipv4(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_, dont_frag, std::nullopt, ecn);
+  const std::size_t len = seg.buffer_len();
+  if (len <= host_.transport_room()) {
+    // The one copy of the payload: from the send buffer into the frame.
+    PacketRef p = host_.transport_buffer();
+    if (!p) return;  // counted by the host (no_buffers)
+    seg.emit(MutBytes(p->append(len), len), tuple.local.ip, tuple.remote.ip);
+    (void)host_.send_transport(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, std::move(p),
+                               dont_frag, std::nullopt, ecn);
+    return;
+  }
+  // Larger than a packet buffer: the datagram will be fragmented (or
+  // refused, with DF), which copies anyway.
+  scratch_.resize(len);
+  seg.emit(scratch_, tuple.local.ip, tuple.remote.ip);
+  (void)host_.send_ipv4(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_, dont_frag,
+                        std::nullopt, ecn);
 }
 
 std::uint8_t TcpLayer::outgoing_ecn(ConnId id) const {
