@@ -22,6 +22,7 @@
 #include "base/address.hpp"
 #include "base/log.hpp"
 #include "base/packet_buffer.hpp"
+#include "base/ring_deque.hpp"
 #include "base/result.hpp"
 #include "base/rng.hpp"
 #include "base/time.hpp"
@@ -244,7 +245,7 @@ class Host {
   std::vector<std::unique_ptr<Interface>> ifaces_;
   RouteTable routes_;
   Reassembler reassembler_;
-  std::deque<TxFrame> tx_queue_;
+  RingDeque<TxFrame> tx_queue_;  // bounded by tx_queue_limit
   struct Looped {
     Instant at;
     std::vector<std::uint8_t> datagram;

@@ -72,7 +72,7 @@ bool SentLog::on_retransmitted(SeqNum begin, std::uint32_t len, Instant now, con
     segs_[i].end = rest.begin;
     account(segs_[i], +1);
     account(rest, +1);
-    segs_.insert(segs_.begin() + static_cast<std::ptrdiff_t>(i) + 1, rest);
+    segs_.insert(i + 1, rest);
     split = true;
   }
   Segment& s = segs_[i];
@@ -169,7 +169,7 @@ void SentLog::rebuild() {
     if (!s.sacked && !(s.lost && !s.rexmit_out)) sent.push_back(Sent{s.order, s.begin});
   }
   std::sort(sent.begin(), sent.end(), [](const Sent& a, const Sent& b) { return a.order < b.order; });
-  by_time_.assign(sent.begin(), sent.end());
+  for (const Sent& e : sent) by_time_.push_back(e);
 }
 
 bool SentLog::consistent() const {

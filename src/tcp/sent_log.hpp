@@ -20,8 +20,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 
+#include "base/ring_deque.hpp"
 #include "base/time.hpp"
 #include "tcp/delivery_rate.hpp"
 #include "wire/seq_num.hpp"
@@ -54,7 +54,7 @@ class SentLog {
   bool empty() const { return segs_.empty(); }
   std::size_t size() const { return segs_.size(); }
   void clear();
-  const std::deque<Segment>& segments() const { return segs_; }
+  const RingDeque<Segment>& segments() const { return segs_; }
 
   // New data [begin, end) left at `now`; it starts where the last record ends.
   void on_sent(SeqNum begin, SeqNum end, Instant now, const DeliverySnapshot& rate = {});
@@ -152,7 +152,7 @@ class SentLog {
   // `begin` when it was sent with `order`. Entries whose record has since
   // gone, been resent or stopped being a candidate are dropped lazily.
   struct Sent {
-    std::uint64_t order;
+    std::uint64_t order = 0;
     SeqNum begin;
   };
 
@@ -176,8 +176,8 @@ class SentLog {
   // an undo or a split: rare events).
   void rebuild();
 
-  std::deque<Segment> segs_;
-  std::deque<Sent> by_time_;
+  RingDeque<Segment> segs_;
+  RingDeque<Sent> by_time_;
   std::uint64_t next_order_ = 0;
   std::uint64_t pipe_ = 0;
   std::size_t sacked_ = 0;
