@@ -141,7 +141,9 @@ void SentLog::clear_lost() {
 }
 
 SentLog::Segment* SentLog::candidate(const Sent& e) {
-  const std::size_t i = lower_bound(e.begin);
+  if (segs_.empty()) return nullptr;
+  // Most often the oldest record (the queue's front is pruned on each ACK).
+  const std::size_t i = segs_.front().end.after(e.begin) ? 0 : lower_bound(e.begin);
   if (i == segs_.size()) return nullptr;
   Segment& s = segs_[i];
   if (s.order != e.order || s.sacked || (s.lost && !s.rexmit_out)) return nullptr;
