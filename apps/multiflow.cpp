@@ -1,6 +1,7 @@
 #include "apps/multiflow.hpp"
 
 #include <fmt/format.h>
+#include <vector>
 
 #include <algorithm>
 #include <memory>
@@ -108,15 +109,16 @@ struct Run {
   }
 
   app::Task<void> reader(app::Socket s, std::size_t flow) {
+    std::vector<std::uint8_t> buf(kChunk);
     for (;;) {
-      auto d = co_await s.recv(kChunk);
-      if (!d) {
-        flows[flow].error = fmt::format("server: {}", errno_name(d.error()));
+      auto n = co_await s.recv_into(buf);
+      if (!n) {
+        flows[flow].error = fmt::format("server: {}", errno_name(n.error()));
         co_return;
       }
-      if (d->empty()) co_return;
-      flows[flow].received_bytes += d->size();
-      received += d->size();
+      if (*n == 0) co_return;
+      flows[flow].received_bytes += *n;
+      received += *n;
     }
   }
 

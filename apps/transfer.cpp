@@ -49,18 +49,19 @@ app::Task<void> writer(app::Socket& s, std::uint64_t bytes, std::uint64_t seed, 
 app::Task<void> reader(app::Loop& loop, Instant start, app::Socket& s, StreamResult& r, Side& side,
                        std::uint64_t& progress, bool& done) {
   Sha256 sha;
+  std::vector<std::uint8_t> buf(65536);
   for (;;) {
-    auto d = co_await s.recv(65536);
-    if (!d) {
-      side.error = d.error();
+    auto n = co_await s.recv_into(buf);
+    if (!n) {
+      side.error = n.error();
       done = true;
       co_return;
     }
-    if (d->empty()) break;
-    sha.update(Bytes(reinterpret_cast<const std::uint8_t*>(d->data()), d->size()));
-    r.received += d->size();
+    if (*n == 0) break;
+    sha.update(Bytes(buf.data(), *n));
+    r.received += *n;
     r.last_byte_at = loop.now() - start;
-    progress += d->size();
+    progress += *n;
   }
   r.received_sha256 = sha.hex();
   done = true;

@@ -35,6 +35,12 @@ SockResult<std::string> RecvOp::attempt(Stack& stack, Instant now, SocketId s) {
   return std::move(buf);
 }
 
+SockResult<std::size_t> RecvIntoOp::attempt(Stack& stack, Instant now, SocketId s) {
+  auto r = stack.recv_from(now, s, buf);
+  if (!r) return Unexpected<SockError>{r.error()};
+  return r->len;
+}
+
 SockResult<std::size_t> SendToOp::attempt(Stack& stack, Instant now, SocketId s) {
   return stack.send_to(now, s, as_bytes(data), to);
 }

@@ -142,6 +142,10 @@ struct RecvOp {
   std::string buf;
   SockResult<std::string> attempt(Stack& stack, Instant now, SocketId s);
 };
+struct RecvIntoOp {
+  MutBytes buf;  // the caller's: bytes go straight into it, nothing is allocated
+  SockResult<std::size_t> attempt(Stack& stack, Instant now, SocketId s);
+};
 struct SendToOp {
   std::string_view data;
   std::optional<SocketAddress> to;  // nullopt: send() on a connected socket
@@ -201,6 +205,11 @@ class Socket {
   auto recvfrom(std::size_t bufsize) { return make(detail::RecvFromOp{bufsize, {}}); }
   // co_await → SockResult<std::string>: recvfrom without the address.
   auto recv(std::size_t bufsize) { return make(detail::RecvOp{bufsize, {}}); }
+  // co_await → SockResult<std::size_t>: recv into the caller's buffer, the
+  // bytes read (0 at the end of a stream). One copy, straight out of the
+  // stack's receive buffer into `buffer`, and no allocation: the call for
+  // bulk data. `buffer` must outlive the co_await.
+  auto recv_into(MutBytes buffer) { return make(detail::RecvIntoOp{buffer}); }
   // co_await → SockResult<std::size_t> (bytes sent). Binds an ephemeral port first if unbound.
   auto sendto(std::string_view data, SocketAddress to) { return make(detail::SendToOp{data, to}); }
   // co_await → SockResult<std::size_t>, on a connected socket.
