@@ -48,7 +48,16 @@ struct HostConfig {
   bool forwarding = false;       // a router forwards datagrams not addressed to it
   std::uint8_t default_ttl = 64;
   std::size_t tx_queue_limit = 1024;  // frames awaiting the driver; beyond: dropped, counted
-  std::size_t buffer_pool_limit = 4096;  // packet buffers in flight (queues, ARP pending)
+  // Packet buffers in use: the tx queue, ARP pending — and on the simulator
+  // every frame this host sent that has not arrived yet, since a frame
+  // travels in its sender's buffer (sim/frame.hpp). One bulk connection
+  // keeps up to a 4 MiB window in flight (StackConfig::max_buffer), about
+  // 2900 full frames, so 4096 would bind with two of them; 65536 is one
+  // simulated link's own bound per direction (LinkConfig::in_flight_limit),
+  // so on a host with one interface the pool does not bind before its link.
+  // Buffers are allocated on first use (about 1.7 KB each); the limit
+  // reserves one free-list pointer per buffer (512 KiB).
+  std::size_t buffer_pool_limit = 1 << 16;
   std::size_t loopback_limit = 256;      // datagrams to our own addresses awaiting poll()
   ArpConfig arp;
   ReassemblyConfig reassembly;
@@ -188,6 +197,8 @@ class Host {
   // The host's seeded generator (ephemeral ports, ISN keys...).
   Rng& rng() { return rng_; }
   const HostStats& stats() const { return stats_; }
+  // The buffers behind this host's frames (in use: outstanding()).
+  const BufferPool& buffer_pool() const { return pool_; }
 
  private:
   struct Interface;

@@ -19,13 +19,16 @@ class HostNode final : public Node {
 
   const std::string& name() const override { return stack_.host().name(); }
   std::size_t port_count() const override { return stack_.host().interface_count(); }
-  void deliver(Instant now, std::size_t port, Bytes frame) override { stack_.receive(now, port, frame); }
+  void deliver(Instant now, std::size_t port, Frame& frame) override {
+    stack_.receive(now, port, frame.bytes());
+  }
   void poll(Instant now) override { stack_.poll(now); }
   Instant poll_at() const override { return stack_.poll_at(); }
   void drain(std::vector<OutFrame>& out) override {
+    // The host's pooled buffer travels as the frame (no copy); it returns
+    // to the host's pool when the frame is dropped or delivered.
     while (auto tx = stack_.pop_transmit()) {
-      const Bytes b = tx->frame->bytes();
-      out.push_back(OutFrame{tx->iface, {b.begin(), b.end()}});
+      out.push_back(OutFrame{tx->iface, Frame(std::move(tx->frame))});
     }
   }
 

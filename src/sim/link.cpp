@@ -36,7 +36,7 @@ Link::Link(LinkEnd a, LinkEnd b, const LinkConfig& ab, const LinkConfig& ba) : a
   set_config(Dir::kBtoA, ba);
 }
 
-bool Link::mark_ce(std::vector<std::uint8_t>& frame) {
+bool Link::mark_ce(MutBytes frame) {
   // Ethernet II carrying IPv4 (EtherType 0x0800), a whole fixed header.
   constexpr std::size_t ip = kEthernetHeaderLen;
   if (frame.size() < ip + 20 || frame[12] != 0x08 || frame[13] != 0x00) return false;
@@ -65,7 +65,7 @@ std::size_t Link::queued_bytes(Dir d, Instant now) {
   return s.waiting_bytes;
 }
 
-void Link::corrupt_bits(std::vector<std::uint8_t>& frame, Rng& rng, unsigned max_bits) {
+void Link::corrupt_bits(MutBytes frame, Rng& rng, unsigned max_bits) {
   // Distinct bits, so the frame always differs from what was sent and the
   // `corrupted` counter means what it says. Only bits after the Ethernet
   // header (see LinkConfig::corrupt_arp); the caller skips header-only frames.
@@ -89,8 +89,7 @@ Duration Link::draw_jitter(const LinkConfig& c, Rng& rng) {
       static_cast<std::int64_t>(rng.range(0, static_cast<std::uint64_t>(c.jitter.total_nanos()))));
 }
 
-LinkVerdict Link::offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng& rng,
-                        std::vector<Arrival>& out) {
+LinkVerdict Link::offer(Dir d, Instant now, Frame frame, Rng& rng, std::vector<Arrival>& out) {
   Side& s = side(d);
   const LinkConfig& c = s.config;
   ++s.stats.sent;
@@ -126,7 +125,7 @@ LinkVerdict Link::offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng
       s.waiting.push_back(Pending{start, frame.size()});
       s.waiting_bytes += frame.size();
       if (c.aqm == Aqm::kCodel && s.codel.on_dequeue(start, start - now, ahead)) {
-        if (mark_ce(frame)) {
+        if (mark_ce(frame.mut_bytes())) {
           ++s.stats.ce_marks;
         } else {
           ++s.stats.aqm_drops;  // it waited in the queue, but takes no line time
@@ -145,9 +144,10 @@ LinkVerdict Link::offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng
     ++s.stats.lost;
     return LinkVerdict::kLost;
   }
-  const bool is_arp = frame.size() >= 14 && frame[12] == 0x08 && frame[13] == 0x06;
+  const Bytes b = frame.bytes();
+  const bool is_arp = b.size() >= 14 && b[12] == 0x08 && b[13] == 0x06;
   if ((c.corrupt_arp || !is_arp) && frame.size() > kEthernetHeaderLen && rng.chance(c.corrupt)) {
-    corrupt_bits(frame, rng, c.corrupt_max_bits);
+    corrupt_bits(frame.mut_bytes(), rng, c.corrupt_max_bits);
     ++s.stats.corrupted;
   }
   const bool dup = rng.chance(c.duplicate);
@@ -167,10 +167,10 @@ LinkVerdict Link::offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng
     ++s.stats.in_flight_drops;  // no room for the copy; the original still goes
   } else if (dup) {
     ++s.stats.duplicated;
-    out.push_back(Arrival{at, frame});
+    out.push_back(Arrival{at, frame.clone()});  // the one copy a link makes
     ++s.in_flight;
   }
-  // The copy was pushed first only to share `frame` before moving it; both
+  // The copy was pushed first only to clone `frame` before moving it; both
   // arrive at the same instant, so their order is immaterial (identical bytes).
   out.push_back(Arrival{at, std::move(frame)});
   ++s.in_flight;

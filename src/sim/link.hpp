@@ -36,9 +36,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/bytes.hpp"
 #include "base/rng.hpp"
 #include "base/time.hpp"
 #include "sim/codel.hpp"
+#include "sim/frame.hpp"
 
 namespace ws::sim {
 
@@ -141,7 +143,7 @@ class Link {
   // A frame that will reach the far end at `at`.
   struct Arrival {
     Instant at;
-    std::vector<std::uint8_t> bytes;
+    Frame frame;
   };
 
   Link(LinkEnd a, LinkEnd b, const LinkConfig& ab, const LinkConfig& ba);
@@ -173,9 +175,10 @@ class Link {
   // The link's model, used by Simulation (and by tests on their own): takes
   // a frame sent at `now` in direction `d`, appends 0, 1 or 2 arrivals to
   // `out` (arrival times are >= now) and says what happened. Each arrival
-  // must later be reported with arrived().
-  LinkVerdict offer(Dir d, Instant now, std::vector<std::uint8_t> frame, Rng& rng,
-                    std::vector<Arrival>& out);
+  // must later be reported with arrived(). The frame moves into its
+  // arrival (a fault changes its bytes in place); only a duplicate is a
+  // copy (Frame::clone). A dropped frame is destroyed here.
+  LinkVerdict offer(Dir d, Instant now, Frame frame, Rng& rng, std::vector<Arrival>& out);
   // One arrival of direction `d` reached the far port.
   void arrived(Dir d);
 
@@ -205,14 +208,14 @@ class Link {
   Side& side(Dir d) { return sides_[static_cast<std::size_t>(d)]; }
   const Side& side(Dir d) const { return sides_[static_cast<std::size_t>(d)]; }
   static void release_started(Side& s, Instant now);
-  static void corrupt_bits(std::vector<std::uint8_t>& frame, Rng& rng, unsigned max_bits);
+  static void corrupt_bits(MutBytes frame, Rng& rng, unsigned max_bits);
   static Duration draw_jitter(const LinkConfig& c, Rng& rng);
  public:
   // RFC 3168 §5: sets an ECN-capable IPv4 frame's ECN field to CE (and
   // patches the header checksum, RFC 1624). False when the frame is not
   // IPv4 or not ECN-capable (Not-ECT): it must be dropped instead. A frame
   // already CE stays so (true).
-  static bool mark_ce(std::vector<std::uint8_t>& frame);
+  static bool mark_ce(MutBytes frame);
 
  private:
 

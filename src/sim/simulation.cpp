@@ -18,7 +18,22 @@ constexpr std::size_t kCompactMin = 1024;
 
 Simulation::Simulation(std::uint64_t seed) : seed_(seed), rng_(seed) {}
 
-Simulation::~Simulation() = default;
+Simulation::~Simulation() {
+  // A frame sent by a host holds a buffer of that host's pool until it is
+  // destroyed (sim/frame.hpp), and a pool must outlive its buffers
+  // (base/packet_buffer.hpp). Members die in reverse declaration order,
+  // which would take nodes_ (and the pools) before heap_: so the frames go
+  // first — those in flight, those a node still holds for the next drain
+  // (a switch's output queues), and the scratch vectors (empty between
+  // events, cleared anyway). Nodes are drained first, in case a drain
+  // schedules anything.
+  std::vector<OutFrame> held;
+  for (NodeSlot& s : nodes_) s.node->drain(held);
+  held.clear();
+  heap_.clear();
+  out_scratch_.clear();
+  arrivals_scratch_.clear();
+}
 
 // ---- nodes and links ------------------------------------------------------
 
@@ -292,9 +307,11 @@ void Simulation::on_wake(const WakeEv& w) {
 void Simulation::on_arrival(ArrivalEv& a) {
   a.link->arrived(a.dir);
   NodeSlot& s = nodes_[a.node];
-  record(s.ports[a.port], a.bytes, /*sent=*/false);
+  record(s.ports[a.port], a.frame.bytes(), /*sent=*/false);
   ++stats_.deliveries;
-  s.node->deliver(now_, a.port, a.bytes);
+  // The node may move the frame out (a switch forwarding it); otherwise
+  // it is destroyed with the event, returning its buffer to its pool.
+  s.node->deliver(now_, a.port, a.frame);
   settle(a.node);
 }
 
@@ -321,7 +338,7 @@ void Simulation::drain(std::uint32_t idx) {
       continue;
     }
     const PortSlot& port = s.ports[f.port];
-    record(port, f.bytes, /*sent=*/true);
+    record(port, f.frame.bytes(), /*sent=*/true);
     if (port.link == nullptr) {
       ++stats_.unconnected_drops;
       logger_.debug("{} {}: port {} unconnected, frame dropped", now_.to_string(), s.node->name(),
@@ -329,14 +346,14 @@ void Simulation::drain(std::uint32_t idx) {
       continue;
     }
     arrivals.clear();
-    const LinkVerdict v = port.link->offer(port.dir, now_, std::move(f.bytes), rng_, arrivals);
+    const LinkVerdict v = port.link->offer(port.dir, now_, std::move(f.frame), rng_, arrivals);
     if (v != LinkVerdict::kInFlight) {
       logger_.debug("{} {} port {}: frame {}", now_.to_string(), s.node->name(), f.port,
                     to_string(v));
     }
     for (Link::Arrival& arr : arrivals) {
       push(arr.at,
-           ArrivalEv{port.link, port.dir, port.peer_node, port.peer_port, std::move(arr.bytes)});
+           ArrivalEv{port.link, port.dir, port.peer_node, port.peer_port, std::move(arr.frame)});
     }
   }
   out.clear();

@@ -198,7 +198,7 @@ class Simulation {
     Dir dir;
     std::uint32_t node;
     std::size_t port;
-    std::vector<std::uint8_t> bytes;
+    Frame frame;
   };
   struct Event {
     Instant at;
@@ -234,6 +234,9 @@ class Simulation {
   Instant now_ = Instant::zero();
   bool running_ = false;
   std::uint64_t next_seq_ = 0;
+  // Arrivals in heap_ hold frames whose buffers belong to their senders'
+  // pools: ~Simulation() empties it before nodes_ (declared later, so
+  // destroyed earlier) takes the pools away.
   std::vector<Event> heap_;
   std::size_t stale_ = 0;  // stale wake-ups still in heap_
   std::vector<NodeSlot> nodes_;

@@ -46,7 +46,7 @@ void Switch::learn(const MacAddress& src, std::size_t port, Instant now) {
   ++stats_.learned;
 }
 
-void Switch::enqueue(std::size_t port, Bytes frame) {
+void Switch::enqueue(std::size_t port, Frame frame) {
   SwitchPortStats& ps = port_stats_[port];
   if (pending_per_port_[port] >= config_.port_queue_limit) {
     ++ps.queue_drops;
@@ -54,16 +54,16 @@ void Switch::enqueue(std::size_t port, Bytes frame) {
   }
   ++pending_per_port_[port];
   ++ps.tx_frames;
-  pending_.push_back(OutFrame{port, std::vector<std::uint8_t>(frame.begin(), frame.end())});
+  pending_.push_back(OutFrame{port, std::move(frame)});
 }
 
-void Switch::deliver(Instant now, std::size_t port, Bytes frame) {
+void Switch::deliver(Instant now, std::size_t port, Frame& frame) {
   // The Node contract gives valid ports; a wrong one is ignored rather
   // than trusted as an index.
   if (port >= config_.ports) return;
   ++stats_.received;
   ++port_stats_[port].rx_frames;
-  auto eth = EthernetView::check(frame);
+  auto eth = EthernetView::check(frame.bytes());
   if (!eth) {
     ++stats_.runts;
     return;
@@ -83,7 +83,7 @@ void Switch::deliver(Instant now, std::size_t port, Bytes frame) {
         ++stats_.filtered;  // the destination is on the segment the frame came from
       } else {
         ++stats_.forwarded;
-        enqueue(it->second.port, frame);
+        enqueue(it->second.port, std::move(frame));
       }
       return;
     }
@@ -91,8 +91,12 @@ void Switch::deliver(Instant now, std::size_t port, Bytes frame) {
   } else {
     ++stats_.flooded;
   }
+  // Every port but the ingress one: copies for all but the last, which
+  // takes the frame itself.
+  const std::size_t last = port + 1 == config_.ports ? port - 1 : config_.ports - 1;
   for (std::size_t p = 0; p < config_.ports; ++p) {
-    if (p != port) enqueue(p, frame);
+    if (p == port) continue;
+    enqueue(p, p == last ? std::move(frame) : frame.clone());
   }
 }
 

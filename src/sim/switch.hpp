@@ -70,7 +70,9 @@ class Switch final : public Node {
   // Node
   const std::string& name() const override { return config_.name; }
   std::size_t port_count() const override { return config_.ports; }
-  void deliver(Instant now, std::size_t port, Bytes frame) override;
+  // Moves a frame for one known port into that port's queue (no copy);
+  // a flood clones it for all ports but the last, which takes it.
+  void deliver(Instant now, std::size_t port, Frame& frame) override;
   void poll(Instant now) override;
   // The next ageing deadline (the oldest entry's), or never when empty.
   Instant poll_at() const override;
@@ -92,7 +94,7 @@ class Switch final : public Node {
 
   void expire(Instant now);
   void learn(const MacAddress& src, std::size_t port, Instant now);
-  void enqueue(std::size_t port, Bytes frame);
+  void enqueue(std::size_t port, Frame frame);
   bool expired(const Entry& e, Instant now) const { return now >= e.last_seen + config_.aging; }
 
   SwitchConfig config_;

@@ -148,10 +148,11 @@ Offered offer_series(std::uint8_t cp, int n, Duration gap, std::size_t queue = 1
   std::vector<Link::Arrival> out;
   for (int i = 0; i < n; ++i) {
     out.clear();
-    (void)link.offer(Dir::kAtoB, Instant::zero() + gap * i, ip_frame(cp, static_cast<std::uint16_t>(i)), rng, out);
+    (void)link.offer(Dir::kAtoB, Instant::zero() + gap * i,
+                     Frame(ip_frame(cp, static_cast<std::uint16_t>(i))), rng, out);
     for (const auto& a : out) {
       link.arrived(Dir::kAtoB);
-      auto h = Ipv4Header::parse(Bytes(a.bytes).subspan(14));
+      auto h = Ipv4Header::parse(a.frame.bytes().subspan(14));
       if (!h) {
         o.checksums_ok = false;
         continue;

@@ -348,16 +348,18 @@ TEST(LinkStandalone, OfferReportsVerdictsAndArrivals) {
   Link link(LinkEnd{}, LinkEnd{}, c, LinkConfig{});
   Rng rng(5);
   std::vector<Link::Arrival> out;
-  EXPECT_EQ(link.offer(Dir::kAtoB, at_ms(10), make_frame(mac(2), mac(1), 1), rng, out),
+  EXPECT_EQ(link.offer(Dir::kAtoB, at_ms(10), Frame(make_frame(mac(2), mac(1), 1)), rng, out),
             LinkVerdict::kInFlight);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].at, at_ms(11));
   out.clear();
-  EXPECT_EQ(link.offer(Dir::kAtoB, at_ms(10), make_frame(mac(2), mac(1), 1, 51), rng, out),
-            LinkVerdict::kMtuDrop);
+  EXPECT_EQ(
+      link.offer(Dir::kAtoB, at_ms(10), Frame(make_frame(mac(2), mac(1), 1, 51)), rng, out),
+      LinkVerdict::kMtuDrop);
   EXPECT_TRUE(out.empty());
-  EXPECT_EQ(link.offer(Dir::kBtoA, at_ms(10), make_frame(mac(2), mac(1), 1, 51), rng, out),
-            LinkVerdict::kInFlight);  // the other direction has the default MTU
+  EXPECT_EQ(
+      link.offer(Dir::kBtoA, at_ms(10), Frame(make_frame(mac(2), mac(1), 1, 51)), rng, out),
+      LinkVerdict::kInFlight);  // the other direction has the default MTU
   EXPECT_EQ(out.at(0).at, at_ms(10));
   EXPECT_EQ(to_string(LinkVerdict::kQueueDrop), "queue full");
 }

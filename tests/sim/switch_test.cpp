@@ -21,6 +21,12 @@ using testing::mac;
 using testing::make_frame;
 using testing::TestNode;
 
+// Hands the switch a fresh frame holding `bytes` (it may keep the frame).
+void deliver(Switch& sw, Instant now, std::size_t port, const std::vector<std::uint8_t>& bytes) {
+  Frame f(bytes);
+  sw.deliver(now, port, f);
+}
+
 // The ports a frame was sent out of by one deliver().
 std::vector<std::size_t> out_ports(Switch& sw) {
   std::vector<OutFrame> out;
@@ -35,13 +41,13 @@ using Ports = std::vector<std::size_t>;
 TEST(SwitchForwarding, UnknownUnicastIsFloodedAndTheSourceLearned) {
   Switch sw("sw", 4);
   const auto frame = make_frame(mac(2), mac(1), 1);
-  sw.deliver(at_ms(0), 0, frame);
+  deliver(sw, at_ms(0), 0, frame);
   std::vector<OutFrame> out;
   sw.drain(out);
   ASSERT_EQ(out.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(out[i].port, i + 1);   // every port but the ingress, in order
-    EXPECT_EQ(out[i].bytes, frame);  // unchanged
+    EXPECT_EQ(out[i].frame, frame);  // unchanged
   }
   EXPECT_EQ(sw.lookup(mac(1), at_ms(0)), 0u);
   EXPECT_EQ(sw.lookup(mac(2), at_ms(0)), std::nullopt);
@@ -51,9 +57,9 @@ TEST(SwitchForwarding, UnknownUnicastIsFloodedAndTheSourceLearned) {
 
 TEST(SwitchForwarding, BroadcastIsFloodedEvenWhenTheSenderIsKnown) {
   Switch sw("sw", 4);
-  sw.deliver(at_ms(0), 2, make_frame(mac(1), mac(3), 1));  // learn mac 3 on port 2
+  deliver(sw, at_ms(0), 2, make_frame(mac(1), mac(3), 1));  // learn mac 3 on port 2
   out_ports(sw);
-  sw.deliver(at_ms(1), 2, make_frame(MacAddress::broadcast(), mac(3), 2));
+  deliver(sw, at_ms(1), 2, make_frame(MacAddress::broadcast(), mac(3), 2));
   EXPECT_EQ(out_ports(sw), (Ports{0, 1, 3}));
   EXPECT_EQ(sw.stats().flooded, 1u);
 }
@@ -61,9 +67,9 @@ TEST(SwitchForwarding, BroadcastIsFloodedEvenWhenTheSenderIsKnown) {
 TEST(SwitchForwarding, MulticastIsFloodedAndAMulticastSourceIsNotLearned) {
   Switch sw("sw", 3);
   const MacAddress group({0x01, 0x00, 0x5e, 0x00, 0x00, 0x01});
-  sw.deliver(at_ms(0), 1, make_frame(group, mac(1), 1));
+  deliver(sw, at_ms(0), 1, make_frame(group, mac(1), 1));
   EXPECT_EQ(out_ports(sw), (Ports{0, 2}));
-  sw.deliver(at_ms(0), 1, make_frame(mac(1), group, 2));  // bogus source
+  deliver(sw, at_ms(0), 1, make_frame(mac(1), group, 2));  // bogus source
   EXPECT_EQ(sw.lookup(group, at_ms(0)), std::nullopt);
   EXPECT_TRUE(out_ports(sw).empty());  // mac 1 is on port 1: filtered
   EXPECT_EQ(sw.stats().filtered, 1u);
@@ -72,11 +78,11 @@ TEST(SwitchForwarding, MulticastIsFloodedAndAMulticastSourceIsNotLearned) {
 
 TEST(SwitchForwarding, KnownUnicastGoesOutOfExactlyOnePort) {
   Switch sw("sw", 4);
-  sw.deliver(at_ms(0), 0, make_frame(mac(2), mac(1), 1));  // A -> B, flooded
+  deliver(sw, at_ms(0), 0, make_frame(mac(2), mac(1), 1));  // A -> B, flooded
   EXPECT_EQ(out_ports(sw), (Ports{1, 2, 3}));
-  sw.deliver(at_ms(1), 3, make_frame(mac(1), mac(2), 2));  // B replies: A is known
+  deliver(sw, at_ms(1), 3, make_frame(mac(1), mac(2), 2));  // B replies: A is known
   EXPECT_EQ(out_ports(sw), (Ports{0}));
-  sw.deliver(at_ms(2), 0, make_frame(mac(2), mac(1), 3));  // now B is known too
+  deliver(sw, at_ms(2), 0, make_frame(mac(2), mac(1), 3));  // now B is known too
   EXPECT_EQ(out_ports(sw), (Ports{3}));
   EXPECT_EQ(sw.stats().forwarded, 2u);
   EXPECT_EQ(sw.stats().unknown_flooded, 1u);
@@ -87,29 +93,29 @@ TEST(SwitchForwarding, KnownUnicastGoesOutOfExactlyOnePort) {
 TEST(SwitchForwarding, NeverSendsBackOutTheIngressPort) {
   Switch sw("sw", 3);
   // Two stations behind port 0 (a hub or another switch there).
-  sw.deliver(at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), 1));
-  sw.deliver(at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(2), 2));
+  deliver(sw, at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), 1));
+  deliver(sw, at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(2), 2));
   out_ports(sw);
-  sw.deliver(at_ms(1), 0, make_frame(mac(2), mac(1), 3));
+  deliver(sw, at_ms(1), 0, make_frame(mac(2), mac(1), 3));
   EXPECT_TRUE(out_ports(sw).empty());
   EXPECT_EQ(sw.stats().filtered, 1u);
 }
 
 TEST(SwitchForwarding, AStationThatMovesIsFollowed) {
   Switch sw("sw", 3);
-  sw.deliver(at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), 1));
-  sw.deliver(at_ms(1), 2, make_frame(MacAddress::broadcast(), mac(1), 2));
+  deliver(sw, at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), 1));
+  deliver(sw, at_ms(1), 2, make_frame(MacAddress::broadcast(), mac(1), 2));
   out_ports(sw);
   EXPECT_EQ(sw.lookup(mac(1), at_ms(1)), 2u);
   EXPECT_EQ(sw.stats().moved, 1u);
-  sw.deliver(at_ms(2), 1, make_frame(mac(1), mac(9), 3));
+  deliver(sw, at_ms(2), 1, make_frame(mac(1), mac(9), 3));
   EXPECT_EQ(out_ports(sw), (Ports{2}));
 }
 
 TEST(SwitchForwarding, RuntsAreDroppedAndCounted) {
   Switch sw("sw", 2);
   const std::vector<std::uint8_t> runt(13, 0xff);
-  sw.deliver(at_ms(0), 0, runt);
+  deliver(sw, at_ms(0), 0, runt);
   EXPECT_TRUE(out_ports(sw).empty());
   EXPECT_EQ(sw.stats().runts, 1u);
   EXPECT_EQ(sw.table_size(), 0u);
@@ -119,13 +125,13 @@ TEST(SwitchAgeing, EntriesAreForgottenAfterTheAgeingTime) {
   Switch sw(SwitchConfig{.name = "sw", .ports = 3, .aging = Duration::seconds(10)});
   EXPECT_EQ(sw.config().aging, Duration::seconds(10));
   EXPECT_EQ(sw.poll_at(), Instant::never());
-  sw.deliver(at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), 1));
+  deliver(sw, at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), 1));
   out_ports(sw);
   EXPECT_EQ(sw.poll_at(), at_ms(10'000));
   EXPECT_EQ(sw.lookup(mac(1), at_ms(9'999)), 0u);
   EXPECT_EQ(sw.lookup(mac(1), at_ms(10'000)), std::nullopt);
   // Unicast to it at the expiry instant is unknown again: flooded.
-  sw.deliver(at_ms(10'000), 1, make_frame(mac(1), mac(2), 2));
+  deliver(sw, at_ms(10'000), 1, make_frame(mac(1), mac(2), 2));
   EXPECT_EQ(out_ports(sw), (Ports{0, 2}));
   EXPECT_EQ(sw.stats().aged_out, 1u);
   EXPECT_EQ(sw.stats().unknown_flooded, 1u);
@@ -133,9 +139,9 @@ TEST(SwitchAgeing, EntriesAreForgottenAfterTheAgeingTime) {
 
 TEST(SwitchAgeing, TrafficRefreshesAnEntryAndPollExpiresInOrder) {
   Switch sw(SwitchConfig{.name = "sw", .ports = 3, .aging = Duration::seconds(10)});
-  sw.deliver(at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), 1));
-  sw.deliver(at_ms(1000), 1, make_frame(MacAddress::broadcast(), mac(2), 2));
-  sw.deliver(at_ms(5000), 0, make_frame(MacAddress::broadcast(), mac(1), 3));  // refresh
+  deliver(sw, at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), 1));
+  deliver(sw, at_ms(1000), 1, make_frame(MacAddress::broadcast(), mac(2), 2));
+  deliver(sw, at_ms(5000), 0, make_frame(MacAddress::broadcast(), mac(1), 3));  // refresh
   out_ports(sw);
   EXPECT_EQ(sw.poll_at(), at_ms(11'000));  // mac 2 is now the oldest
   sw.poll(at_ms(11'000));
@@ -151,7 +157,7 @@ TEST(SwitchAgeing, TrafficRefreshesAnEntryAndPollExpiresInOrder) {
 TEST(SwitchTable, IsBoundedAndEvictsTheLeastRecentlySeen) {
   Switch sw(SwitchConfig{.name = "sw", .ports = 8, .table_limit = 4});
   for (std::uint8_t i = 1; i <= 6; ++i) {
-    sw.deliver(at_ms(i), i % 8, make_frame(MacAddress::broadcast(), mac(i), i));
+    deliver(sw, at_ms(i), i % 8, make_frame(MacAddress::broadcast(), mac(i), i));
   }
   out_ports(sw);
   EXPECT_EQ(sw.table_size(), 4u);
@@ -161,14 +167,14 @@ TEST(SwitchTable, IsBoundedAndEvictsTheLeastRecentlySeen) {
   EXPECT_EQ(sw.lookup(mac(2), at_ms(6)), std::nullopt);
   EXPECT_EQ(sw.lookup(mac(6), at_ms(6)), 6u);
   // An evicted station is unknown again: frames to it are flooded.
-  sw.deliver(at_ms(7), 6, make_frame(mac(1), mac(6), 7));
+  deliver(sw, at_ms(7), 6, make_frame(mac(1), mac(6), 7));
   EXPECT_EQ(out_ports(sw).size(), 7u);
 }
 
 TEST(SwitchTable, OutputQueuesAreBoundedPerPort) {
   Switch sw(SwitchConfig{.name = "sw", .ports = 3, .port_queue_limit = 3});
   for (std::uint32_t i = 0; i < 5; ++i) {
-    sw.deliver(at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), i));
+    deliver(sw, at_ms(0), 0, make_frame(MacAddress::broadcast(), mac(1), i));
   }
   auto ports = out_ports(sw);
   EXPECT_EQ(std::count(ports.begin(), ports.end(), 1u), 3);
@@ -176,7 +182,7 @@ TEST(SwitchTable, OutputQueuesAreBoundedPerPort) {
   EXPECT_EQ(sw.port_stats(1).queue_drops, 2u);
   EXPECT_EQ(sw.port_stats(2).queue_drops, 2u);
   // Draining empties the queues.
-  sw.deliver(at_ms(1), 0, make_frame(MacAddress::broadcast(), mac(1), 9));
+  deliver(sw, at_ms(1), 0, make_frame(MacAddress::broadcast(), mac(1), 9));
   EXPECT_EQ(out_ports(sw), (Ports{1, 2}));
 }
 

@@ -54,10 +54,11 @@ class TestNode : public Node {
   const std::string& name() const override { return name_; }
   std::size_t port_count() const override { return ports_; }
 
-  void deliver(Instant now, std::size_t port, Bytes frame) override {
-    rx.push_back(Rx{now, port, std::vector<std::uint8_t>(frame.begin(), frame.end())});
-    if (echo && frame.size() >= EthernetView::kHeaderLen) {
-      std::vector<std::uint8_t> back(frame.begin(), frame.end());
+  void deliver(Instant now, std::size_t port, Frame& frame) override {
+    const Bytes b = frame.bytes();
+    rx.push_back(Rx{now, port, std::vector<std::uint8_t>(b.begin(), b.end())});
+    if (echo && b.size() >= EthernetView::kHeaderLen) {
+      std::vector<std::uint8_t> back(b.begin(), b.end());
       // Swap the MAC addresses, as a reply would.
       for (std::size_t i = 0; i < 6; ++i) std::swap(back[i], back[6 + i]);
       send(port, std::move(back));
@@ -77,7 +78,7 @@ class TestNode : public Node {
   }
 
   void send(std::size_t port, std::vector<std::uint8_t> bytes) {
-    outbox.push_back(OutFrame{port, std::move(bytes)});
+    outbox.push_back(OutFrame{port, Frame(bytes)});
   }
 
   bool echo = false;
