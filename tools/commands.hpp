@@ -114,7 +114,7 @@ struct SimTransferOptions {
   std::string pcap_path;
   bool across_router = false;
   bool json = false;
-  std::string cc = "reno";  // with SACK: reno | cubic
+  std::string cc = "cubic";  // reno | cubic | bbr; the stack's default (StackConfig) is cubic
   bool no_sack = false;
   bool no_timestamps = false;
   std::string pacing = "rate";  // off | rate | all
@@ -132,7 +132,7 @@ struct SimMultiflowOptions {
   double delay_ms = 20;
   std::size_t queue = 65536;
   double seconds = 10;
-  std::string cc = "reno";
+  std::string cc = "cubic";  // every flow's, as the stack's default
   std::uint64_t seed = 1;
   std::size_t buffer = 0;  // 0: enough for the path (apps::default_buffer)
   std::string aqm = "none";  // the bottleneck's AQM: none | codel
