@@ -31,6 +31,7 @@ Simulation::~Simulation() {
   for (NodeSlot& s : nodes_) s.node->drain(held);
   held.clear();
   heap_.clear();
+  now_queue_.clear();
   out_scratch_.clear();
   arrivals_scratch_.clear();
 }
@@ -164,11 +165,28 @@ void Simulation::record(const PortSlot& port, Bytes frame, bool sent) {
 void Simulation::push(Instant at, std::variant<CallbackEv, WakeEv, ArrivalEv> what) {
   // The clock never runs backwards: an event "in the past" runs now, after
   // what is already queued for now.
-  heap_.push_back(Event{std::max(at, now_), next_seq_++, std::move(what)});
+  at = std::max(at, now_);
+  if (at == now_ && !std::holds_alternative<WakeEv>(what)) {
+    now_queue_.push_back(Event{at, next_seq_++, std::move(what)});
+    return;
+  }
+  heap_.push_back(Event{at, next_seq_++, std::move(what)});
   std::push_heap(heap_.begin(), heap_.end(), later);
 }
 
+const Simulation::Event* Simulation::top() {
+  drop_stale_top();
+  if (now_queue_.empty()) return heap_.empty() ? nullptr : &heap_.front();
+  if (heap_.empty() || later(heap_.front(), now_queue_.front())) return &now_queue_.front();
+  return &heap_.front();
+}
+
 Simulation::Event Simulation::pop() {
+  if (!now_queue_.empty() && (heap_.empty() || later(heap_.front(), now_queue_.front()))) {
+    Event e = std::move(now_queue_.front());
+    now_queue_.pop_front();
+    return e;
+  }
   std::pop_heap(heap_.begin(), heap_.end(), later);
   Event e = std::move(heap_.back());
   heap_.pop_back();
@@ -182,7 +200,8 @@ bool Simulation::is_stale(const Event& e) const {
 
 void Simulation::drop_stale_top() {
   while (!heap_.empty() && is_stale(heap_.front())) {
-    pop();
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    heap_.pop_back();
     --stale_;
     ++stats_.stale_wakeups;
   }
@@ -207,8 +226,8 @@ void Simulation::schedule(Instant at, std::function<void()> fn) {
 }
 
 Instant Simulation::next_event_at() {
-  drop_stale_top();
-  return heap_.empty() ? Instant::never() : heap_.front().at;
+  const Event* e = top();
+  return e == nullptr ? Instant::never() : e->at;
 }
 
 // Running from inside an event would run later events before the current
@@ -229,8 +248,7 @@ class Simulation::RunGuard {
 
 bool Simulation::step() {
   RunGuard guard(running_);
-  drop_stale_top();
-  if (heap_.empty()) return false;
+  if (top() == nullptr) return false;
   run_event(pop());
   return true;
 }

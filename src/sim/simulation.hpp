@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/ring_deque.hpp"
 #include "base/rng.hpp"
 #include "base/time.hpp"
 #include "link/pcap.hpp"
@@ -160,7 +161,7 @@ class Simulation {
   // When the next event is due; Instant::never() when there is none.
   Instant next_event_at();
   // Events scheduled and not yet run (superseded wake-ups not counted).
-  std::size_t pending_events() const { return heap_.size() - stale_; }
+  std::size_t pending_events() const { return heap_.size() + now_queue_.size() - stale_; }
 
  private:
   struct Capture {
@@ -216,6 +217,8 @@ class Simulation {
   std::vector<PortSlot>& ports_of(std::uint32_t idx);
   void push(Instant at, std::variant<CallbackEv, WakeEv, ArrivalEv> what);
   Event pop();
+  // The earliest pending event (after dropping stale wake-ups); nullptr if none.
+  const Event* top();
   bool is_stale(const Event& e) const;
   void drop_stale_top();
   void compact_if_needed();
@@ -239,6 +242,12 @@ class Simulation {
   // destroyed earlier) takes the pools away.
   std::vector<Event> heap_;
   std::size_t stale_ = 0;  // stale wake-ups still in heap_
+  // Frames and callbacks for the current instant (an ideal link delivers
+  // at once), in push order: they skip the heap's O(log n) sifts. Every
+  // entry's (at, seq) is below any later push's, so taking the smaller of
+  // the two fronts pops events in exactly the heap's order. Wake-ups
+  // always go to the heap (their staleness is counted there).
+  RingDeque<Event> now_queue_;
   std::vector<NodeSlot> nodes_;
   // Lookup only; never iterated (pointer order would differ between runs).
   std::unordered_map<const Node*, std::uint32_t> index_;
