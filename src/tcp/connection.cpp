@@ -218,7 +218,7 @@ void Connection::set_keepalive_params(Instant now, Duration idle, Duration inter
   X(challenge_acks) X(zero_window_probes) X(window_updates) X(delayed_acks) X(keepalive_probes)   \
   X(out_of_order_segments) X(resets_received) X(paws_rejected) X(sack_blocks_sent) X(dsack_blocks_sent)        \
   X(sack_blocks_received) X(retransmits_held_queued) X(dsack_blocks_received) X(sack_recoveries)               \
-  X(rack_retransmits) X(rto_retransmits) X(tlp_probes) X(tlp_retransmits) X(tlp_recoveries) X(spurious_rtos)                    \
+  X(rack_retransmits) X(rto_retransmits) X(sack_reneging) X(tlp_probes) X(tlp_retransmits) X(tlp_recoveries) X(spurious_rtos)                    \
   X(spurious_recoveries) X(cc_undos) X(path_mtu_reductions) X(pacing_waits) X(ecn_negotiated)                   \
   X(ecn_ce_received) X(ecn_ece_received) X(ecn_cwr_sent) X(ecn_reductions)
 

@@ -138,6 +138,7 @@ struct ConnectionStats {
   std::uint64_t sack_recoveries = 0;         // RFC 6675 loss recoveries entered
   std::uint64_t rack_retransmits = 0;        // segments RACK deemed lost (RFC 8985 §6), resent
   std::uint64_t rto_retransmits = 0;         // segments resent after a timeout
+  std::uint64_t sack_reneging = 0;           // timeouts that found the peer had dropped SACKed data (RFC 2018 §8)
   std::uint64_t tlp_probes = 0;              // RFC 8985 §7: tail loss probes sent (new data or resent)
   std::uint64_t tlp_retransmits = 0;         // of which resent the last segment
   std::uint64_t tlp_recoveries = 0;          // RFC 8985 §7.4: a probe repaired a loss (window reduced)

@@ -264,6 +264,17 @@ void Sender::on_data_timeout_sack(Instant now) {
   // and SND.NXT stays where it is.
   // F-RTO (RFC 5682) only for a first timeout outside any recovery.
   const bool fresh = !in_loss_recovery();
+  // RFC 2018 §8: a receiver may drop data it has SACKed (reneging; ours
+  // does when its out-of-order ranges reach their cap). The sign is a
+  // timeout while the segment at SND.UNA is marked SACKed: the peer would
+  // have acknowledged it cumulatively. Then every SACKed mark is turned off
+  // (the RFC's "SHOULD"), so that segment — which the RFC says MUST be
+  // resent after a timeout, SACKed or not — and the rest are sent again.
+  if (!log_.empty() && log_.segments().front().sacked) {
+    ++stats_.sack_reneging;
+    log_.forget_sacks();
+    sb_.clear();
+  }
   scc_->on_rto(now, flight_size());
   undo_begin(true);
   recovery_.reset();

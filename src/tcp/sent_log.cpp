@@ -140,6 +140,11 @@ void SentLog::clear_lost() {
   rebuild();
 }
 
+void SentLog::forget_sacks() {
+  for (Segment& s : segs_) s.sacked = false;
+  rebuild();
+}
+
 SentLog::Segment* SentLog::candidate(const Sent& e) {
   if (segs_.empty()) return nullptr;
   // Most often the oldest record (the queue's front is pruned on each ACK).

@@ -119,6 +119,9 @@ class SentLog {
   void mark_all_lost(bool keep_resent = false);
   // The losses proved spurious (RFC 4015): no record is deemed lost.
   void clear_lost();
+  // The peer may have dropped data it SACKed (RFC 2018 §8, "reneging"):
+  // no record counts as SACKed any more.
+  void forget_sacks();
 
   // RACK's scan (RFC 8985 §6.2 step 5): visits, oldest transmission first,
   // the records that may still be deemed lost (neither SACKed nor lost and

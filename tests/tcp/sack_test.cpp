@@ -188,6 +188,34 @@ TEST_F(Sack, AfterATimeoutSackedDataIsNotSentAgain) {
   for (const auto& s : out) EXPECT_NE(s.seg.seq, SeqNum(4001)) << "SACKed data resent";
 }
 
+// RFC 2018 §8: a receiver may drop data it has SACKed (reneging). Here 3
+// was SACKed, then the peer's ACKs reach 3 cumulatively with no block: it
+// no longer holds 3. The timeout must resend 3 although it is marked
+// SACKed (the RFC's MUST for the segment at the left edge), and the marks
+// are turned off so the rest follows. (Before this, the sender resent
+// nothing at every timeout until the connection gave up: a 50 MiB
+// transfer with 4 MiB buffers at 1 % loss ended in ETIMEDOUT.)
+TEST_F(Sack, AfterATimeoutRenegedDataIsSentAgain) {
+  open();
+  conn->send(now, payload_of(4000));
+  ASSERT_EQ(take().size(), 4u);
+  advance(Duration::millis(100));
+  in(ack_with(1001, {{3001, 5001}}));  // 3 and 4 SACKed; 1 and 2 missing
+  advance(Duration::millis(50));       // RACK resends the holes
+  take();
+  in(ack_with(3001, {}));  // 1 and 2 arrived; the peer dropped 3 and 4
+  take();
+  advance(Duration::seconds(2));  // the retransmission timer expires
+  const auto out = take();
+  ASSERT_GE(out.size(), 1u) << trace();
+  EXPECT_EQ(out[0].seg.seq, SeqNum(3001)) << trace();
+  EXPECT_EQ(conn->stats().sack_reneging, 1u);
+  in(ack_with(4001, {}));
+  const auto next = take();
+  ASSERT_GE(next.size(), 1u) << trace();
+  EXPECT_EQ(next[0].seg.seq, SeqNum(4001)) << "the rest of what was SACKed follows";
+}
+
 // RFC 7661 §4.3: cwnd grows only while it is in use. A sender held back by
 // the peer's 4000-byte window does not inflate cwnd beyond twice that
 // (slow start's allowance), however many ACKs come.
