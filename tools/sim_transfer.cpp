@@ -119,13 +119,13 @@ int run_sim_transfer(const SimTransferOptions& o) {
         R"("retransmissions_by_cause": {{"rto": {}, "rack": {}, "tlp": {}, "fast": {}}}, "tlp_recoveries": {}, )"
         R"("recoveries": {}, "spurious_rtos": {}, "spurious_recoveries": {}, "undos": {}, )"
         R"("sack_blocks_sent": {}, "sack_blocks_received": {}, "dsack_blocks_sent": {}, )"
-        R"("dsack_blocks_received": {}, "paws_rejected": {}, )"
+        R"("dsack_blocks_received": {}, "sack_reneging": {}, "paws_rejected": {}, )"
         R"("ecn": {{"asked": {}, "negotiated": {}, "ce_received": {}, "ece_received": {}, "cwr_sent": {}, "reductions": {}}}, )",
         o.cc, o.no_sack ? "false" : "true", o.no_timestamps ? "false" : "true", o.pacing,
         t.pacing_waits, t.rto_retransmits,
         t.rack_retransmits, t.tlp_retransmits, fast, t.tlp_recoveries, t.fast_retransmits, t.spurious_rtos,
         t.spurious_recoveries, t.cc_undos, t.sack_blocks_sent, t.sack_blocks_received, t.dsack_blocks_sent,
-        t.dsack_blocks_received, t.paws_rejected, o.ecn ? "true" : "false", t.ecn_negotiated, t.ecn_ce_received,
+        t.dsack_blocks_received, t.sack_reneging, t.paws_rejected, o.ecn ? "true" : "false", t.ecn_negotiated, t.ecn_ce_received,
         t.ecn_ece_received, t.ecn_cwr_sent, t.ecn_reductions);
     if (cfg.direction == apps::TransferDirection::Both) {
       fmt::print(R"("sent_sha256": {{"up": "{}", "down": "{}"}}, "received_sha256": {{"up": "{}", "down": "{}"}}, )",
