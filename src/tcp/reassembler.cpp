@@ -113,7 +113,7 @@ void Reassembler::store(std::int64_t lo, std::int64_t hi, Bytes data, std::int64
   std::size_t j = i;
   while (j < ranges_.size() && offset(ranges_[j].begin) <= hi) ++j;
 
-  if (i == j && lo > 0 && ranges_.size() >= max_ranges_) {
+  if (i == j && lo > 0 && ranges_.size() >= range_cap()) {
     // A new range is needed and the cap is reached. Data nearer RCV.NXT is
     // worth more (it is what fills the window), so the last range gives way
     // to a segment before it; a segment after it is dropped.

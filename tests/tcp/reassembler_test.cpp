@@ -279,6 +279,19 @@ TEST(Reassembler, SackBlocksMostRecentFirst) {
   EXPECT_EQ(r.rcv_nxt(), kBase + 20);
 }
 
+// A large buffer holds more holes than the default cap: one range per
+// 8 KiB of capacity (a 4 MiB window at 1 % loss has ~29 holes, and loss
+// bursts many more; at 128 such a window reneged).
+TEST(Reassembler, ALargeBufferHoldsMoreRanges) {
+  constexpr std::size_t kCap = 4u << 20;
+  const auto s = make_stream(600 * 20);
+  Reassembler r(kCap, kBase);
+  for (std::uint32_t i = 0; i < 600; ++i) put(r, kBase, s, 20 + 20 * i, 5);
+  EXPECT_EQ(r.held_ranges(), 512u);  // 4 MiB / 8 KiB
+  EXPECT_EQ(r.stats().range_limit_drops, 600u - 512u);
+  EXPECT_EQ(r.stats().reneged_bytes, 0u);
+}
+
 TEST(Reassembler, RangeCapDropsOrReneges) {
   const auto s = make_stream(200);
   Reassembler r(1000, kBase, /*max_ranges=*/4);
