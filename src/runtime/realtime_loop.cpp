@@ -245,6 +245,14 @@ void RealtimeLoop::turn(Instant limit) {
 void RealtimeLoop::run() {
   stop_ = false;
   while (!stop_) turn(Instant::never());
+  flush_all();
+}
+
+void RealtimeLoop::flush_all() {
+  // What a stack queued in the last turn leaves before the loop returns:
+  // an application that stops on the peer's FIN must not take the ACK of
+  // that FIN with it (the peer would resend its FIN to whoever comes next).
+  for (Attached& a : attached_) flush(a);
 }
 
 bool RealtimeLoop::run_until_done(app::TaskId id, std::optional<Duration> limit) {
@@ -253,6 +261,7 @@ bool RealtimeLoop::run_until_done(app::TaskId id, std::optional<Duration> limit)
   until_ = [this, id] { return !running(id); };
   while (running(id) && !stop_ && now() < end) turn(end);
   until_ = nullptr;
+  flush_all();
   return !running(id);
 }
 
@@ -260,6 +269,7 @@ void RealtimeLoop::run_for(Duration d) {
   stop_ = false;
   const Instant end = app::deadline_after(now(), d);
   while (!stop_ && now() < end) turn(end);
+  flush_all();
 }
 
 void FdReadable::await_suspend(std::coroutine_handle<> h) {

@@ -119,6 +119,7 @@ class RealtimeLoop final : public app::Loop {
   // One pass; waits at most until `limit`.
   void turn(Instant limit);
   void flush(Attached& a);
+  void flush_all();  // every attached stack's queued frames, once
   void read_device(Attached& a);
   Instant next_deadline() const;
   // Captures carry calendar time (tshark shows dates), not the loop's.
