@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
   xfer_cmd->add_option("--delay", xfer.delay_ms, "One-way delay of each link, ms")->capture_default_str();
   xfer_cmd->add_option("--jitter", xfer.jitter_ms, "Extra random delay up to this, ms")->capture_default_str();
   xfer_cmd->add_option("--rate", xfer.rate_mbit, "Link rate limit, Mbit/s (0: unlimited)")->capture_default_str();
-  xfer_cmd->add_option("--mtu", xfer.mtu, "Link and interface MTU (576..1500)")->capture_default_str();
+  xfer_cmd->add_option("--mtu", xfer.mtu, "Link and interface MTU (576..65535)")->capture_default_str();
   xfer_cmd->add_option("--seed", xfer.seed, "Seed of the simulation")->capture_default_str();
   xfer_cmd->add_flag("--across-router", xfer.across_router, "Two subnets joined by a router");
   xfer_cmd->add_option("--pcap", xfer.pcap_path, "Capture the client's interface to FILE");

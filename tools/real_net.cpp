@@ -122,7 +122,7 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
   h->loop_ = std::make_unique<runtime::RealtimeLoop>();
   if (o.loss > 0) h->loss_.emplace(o.loss, o.seed);
   Host& host = h->stack_->host();
-  const auto ip_mtu = static_cast<std::uint16_t>(std::clamp(*mtu, 68, 1500));
+  const auto ip_mtu = static_cast<std::uint16_t>(std::clamp(*mtu, 68, 65535));
   const IfIndex iface = host.add_interface({o.tap, mac, ip_mtu});
   host.add_address(h->loop_->now(), iface, *cidr);
   if (gateway) host.set_default_gateway(*gateway, iface);

@@ -24,10 +24,10 @@ std::string stream_json(const apps::StreamResult& s) {
 int run_sim_transfer(const SimTransferOptions& o) {
   if (o.bytes == 0 || o.loss < 0 || o.loss >= 1 || o.reorder < 0 || o.reorder > 1 || o.duplicate < 0 ||
       o.duplicate > 1 || o.corrupt < 0 || o.corrupt > 1 || o.delay_ms < 0 || o.jitter_ms < 0 || o.mtu < 576 ||
-      o.mtu > 1500 || o.buffer < TcpLayer::kMinBuffer) {
+      o.mtu > 65535 || o.buffer < TcpLayer::kMinBuffer) {
     fmt::print(stderr,
                "wirestack sim transfer: invalid option (bytes > 0; 0 <= loss < 1; other rates in [0, 1]; "
-               "delay, jitter >= 0; 576 <= mtu <= 1500; buffer >= 128)\n");
+               "delay, jitter >= 0; 576 <= mtu <= 65535; buffer >= 128)\n");
     return 2;
   }
   apps::TransferConfig cfg;

@@ -47,10 +47,49 @@ PacketRef BufferPool::acquire() {
   return PacketRef(b, PoolReturn{this});
 }
 
+PacketRef BufferPool::acquire_for(std::size_t bytes) {
+  if (bytes > room()) return PacketRef(nullptr, PoolReturn{this});
+  return acquire();
+}
+
 void BufferPool::release(PacketBuffer* b) {
   --outstanding_;
   // free_ has capacity max_buffers_ reserved: push_back does not allocate.
   free_.emplace_back(b);
+}
+
+PacketPools::PacketPools(std::initializer_list<Class> classes) {
+  assert(classes.size() > 0);
+  for (const Class& c : classes) {
+    assert(pools_.empty() || c.capacity > pools_.back()->buffer_capacity());
+    pools_.push_back(std::make_unique<BufferPool>(c.capacity, c.max_buffers));
+  }
+}
+
+PacketRef PacketPools::acquire_for(std::size_t bytes) {
+  for (auto& p : pools_) {
+    if (bytes <= p->room()) return p->acquire();
+  }
+  ++too_large_;
+  return PacketRef(nullptr, PoolReturn{});
+}
+
+std::size_t PacketPools::outstanding() const {
+  std::size_t n = 0;
+  for (const auto& p : pools_) n += p->outstanding();
+  return n;
+}
+
+std::size_t PacketPools::allocated() const {
+  std::size_t n = 0;
+  for (const auto& p : pools_) n += p->allocated();
+  return n;
+}
+
+std::size_t PacketPools::exhausted_count() const {
+  std::size_t n = 0;
+  for (const auto& p : pools_) n += p->exhausted_count();
+  return n;
 }
 
 }  // namespace ws

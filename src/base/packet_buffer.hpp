@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <vector>
 
@@ -89,6 +90,11 @@ class BufferPool {
 
   // A reset buffer with the default headroom, or null when exhausted.
   PacketRef acquire();
+  // acquire() when `bytes` fit behind the default headroom; null otherwise
+  // (not counted as exhaustion: no buffer of this pool could hold them).
+  PacketRef acquire_for(std::size_t bytes);
+  // The most bytes a buffer holds behind the default headroom.
+  std::size_t room() const { return buffer_capacity_ - PacketBuffer::kDefaultHeadroom; }
 
   std::size_t buffer_capacity() const { return buffer_capacity_; }
   std::size_t outstanding() const { return outstanding_; }
@@ -105,6 +111,42 @@ class BufferPool {
   std::size_t outstanding_ = 0;
   std::size_t allocated_ = 0;
   std::size_t exhausted_ = 0;
+};
+
+// Buffers in size classes, so a 64-byte ACK does not take a 64 KiB buffer
+// and a 64 KiB segment still has one: one BufferPool per class, and a
+// request is served by the smallest class whose buffers hold it. A class
+// that is exhausted does not borrow from a larger one, so each class's
+// limit bounds its memory on its own.
+class PacketPools {
+ public:
+  struct Class {
+    std::size_t capacity;     // bytes per buffer, headroom included
+    std::size_t max_buffers;  // that class's limit
+  };
+  // `classes` in increasing capacity.
+  explicit PacketPools(std::initializer_list<Class> classes);
+  PacketPools(const PacketPools&) = delete;
+  PacketPools& operator=(const PacketPools&) = delete;
+
+  // A reset buffer with the default headroom and at least `bytes` of
+  // tailroom; null when that class is exhausted (counted) or when no class
+  // is large enough (counted in too_large_count()).
+  PacketRef acquire_for(std::size_t bytes);
+  // The most bytes any buffer holds behind the default headroom.
+  std::size_t largest_room() const { return pools_.back()->room(); }
+
+  std::size_t class_count() const { return pools_.size(); }
+  const BufferPool& pool(std::size_t i) const { return *pools_.at(i); }
+  // Totals over the classes.
+  std::size_t outstanding() const;
+  std::size_t allocated() const;
+  std::size_t exhausted_count() const;
+  std::size_t too_large_count() const { return too_large_; }
+
+ private:
+  std::vector<std::unique_ptr<BufferPool>> pools_;  // a pool does not move: its buffers point at it
+  std::size_t too_large_ = 0;
 };
 
 }  // namespace ws

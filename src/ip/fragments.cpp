@@ -285,8 +285,11 @@ Instant Reassembler::poll_at() const {
   return std::min(next, expired_due_);
 }
 
-bool fragment_datagram(Bytes datagram, std::size_t mtu, BufferPool& pool,
-                       std::vector<PacketRef>& out) {
+namespace {
+
+// `acquire(bytes)`: a buffer with at least `bytes` of tailroom, or null.
+template <class Acquire>
+bool fragment_into(Bytes datagram, std::size_t mtu, Acquire acquire, std::vector<PacketRef>& out) {
   // The header was validated by the caller; the checksum is recomputed for
   // every fragment anyway, so it is not re-verified here.
   auto parsed = Ipv4Header::parse(datagram, /*verify_checksum=*/false);
@@ -300,7 +303,7 @@ bool fragment_datagram(Bytes datagram, std::size_t mtu, BufferPool& pool,
   };
 
   if (whole.size() <= mtu) {
-    PacketRef b = pool.acquire();
+    PacketRef b = acquire(whole.size());
     if (!b || !b->append(whole)) return false;
     out.push_back(std::move(b));
     return true;
@@ -332,7 +335,7 @@ bool fragment_datagram(Bytes datagram, std::size_t mtu, BufferPool& pool,
     h.frag_offset = static_cast<std::uint16_t>(base_offset + pos);
     h.more_frags = !final_piece || base_more;
 
-    PacketRef b = pool.acquire();
+    PacketRef b = acquire(h.total_len());
     if (!b || b->tailroom() < h.total_len()) return give_back();
     h.emit(MutBytes(b->append(h.header_len()), h.header_len()));
     b->append(payload.subspan(pos, len));
@@ -340,6 +343,18 @@ bool fragment_datagram(Bytes datagram, std::size_t mtu, BufferPool& pool,
     pos += len;
   }
   return true;
+}
+
+}  // namespace
+
+bool fragment_datagram(Bytes datagram, std::size_t mtu, BufferPool& pool,
+                       std::vector<PacketRef>& out) {
+  return fragment_into(datagram, mtu, [&](std::size_t) { return pool.acquire(); }, out);
+}
+
+bool fragment_datagram(Bytes datagram, std::size_t mtu, PacketPools& pools,
+                       std::vector<PacketRef>& out) {
+  return fragment_into(datagram, mtu, [&](std::size_t bytes) { return pools.acquire_for(bytes); }, out);
 }
 
 }  // namespace ws

@@ -102,5 +102,7 @@ class Reassembler {
 // (and appends nothing) when the pool runs out or mtu cannot carry the
 // header plus 8 bytes of data.
 bool fragment_datagram(Bytes datagram, std::size_t mtu, BufferPool& pool, std::vector<PacketRef>& out);
+// The same, each piece in a buffer of the smallest class that holds it.
+bool fragment_datagram(Bytes datagram, std::size_t mtu, PacketPools& pools, std::vector<PacketRef>& out);
 
 }  // namespace ws

@@ -19,9 +19,12 @@ struct Host::Interface {
 };
 
 namespace {
-// Buffers hold a whole frame at the largest MTU we accept, plus headroom.
-constexpr std::size_t kMaxMtu = 1500;
-constexpr std::size_t kBufferCapacity = PacketBuffer::kDefaultHeadroom + EthernetView::kHeaderLen + kMaxMtu;
+// The largest MTU an interface may have: the largest IPv4 datagram.
+constexpr std::size_t kMaxMtu = 0xffff;
+// A buffer that holds a whole frame at `mtu`, with the headroom in front.
+constexpr std::size_t frame_buffer(std::size_t mtu) {
+  return PacketBuffer::kDefaultHeadroom + EthernetView::kHeaderLen + mtu;
+}
 }  // namespace
 
 std::string_view to_string(SendError e) {
@@ -37,7 +40,10 @@ std::string_view to_string(SendError e) {
 Host::Host(HostConfig config)
     : config_(std::move(config)),
       rng_(config_.seed),
-      pool_(kBufferCapacity, config_.buffer_pool_limit),
+      // Size classes: Ethernet's MTU, jumbo frames, and the largest datagram.
+      pools_({{frame_buffer(1500), config_.buffer_pool_limit},
+              {frame_buffer(9000), config_.jumbo_buffer_limit},
+              {frame_buffer(kMaxMtu), config_.large_buffer_limit}}),
       reassembler_(config_.reassembly),
       handlers_(256),
       next_ident_(static_cast<std::uint16_t>(rng_.next_u32())),
@@ -51,6 +57,7 @@ Host::Host(HostConfig config)
 Host::~Host() {
   // Buffers must return to the pool before it is destroyed.
   tx_queue_.clear();
+  loopback_.clear();
   ifaces_.clear();
 }
 
@@ -92,6 +99,7 @@ const std::vector<Ipv4Cidr>& Host::addresses(IfIndex iface) const { return iface
 const ArpCache& Host::arp_cache(IfIndex iface) const { return ifaces_.at(iface)->arp; }
 
 bool Host::is_local_address(Ipv4Address a) const {
+  if (a.is_loopback()) return true;  // 127.0.0.0/8 is the loopback interface's (RFC 1122 §3.2.1.3)
   for (const auto& ifc : ifaces_) {
     for (const auto& c : ifc->addrs) {
       if (c.address() == a) return true;
@@ -109,6 +117,8 @@ bool Host::is_broadcast_on(IfIndex iface, Ipv4Address a) const {
 }
 
 std::optional<Ipv4Address> Host::source_address_for(Ipv4Address dst) const {
+  if (dst.is_loopback()) return Ipv4Address(127, 0, 0, 1);
+  if (is_local_address(dst)) return dst;
   auto route = routes_.lookup(dst);
   if (!route) return std::nullopt;
   const auto& addrs = ifaces_[route->iface]->addrs;
@@ -119,6 +129,13 @@ std::optional<Ipv4Address> Host::source_address_for(Ipv4Address dst) const {
     if (c.contains(hop)) return c.address();
   }
   return addrs.front().address();
+}
+
+std::optional<std::uint16_t> Host::mtu_towards(Ipv4Address dst) const {
+  if (is_local_address(dst)) return kLoopbackMtu;
+  auto route = routes_.lookup(dst);
+  if (!route) return std::nullopt;
+  return ifaces_[route->iface]->cfg.mtu;
 }
 
 // --- driver interface -------------------------------------------------------
@@ -153,11 +170,15 @@ void Host::poll(Instant now) {
     // RFC 792 / RFC 1122 §3.3.2: time exceeded, code 1, if fragment zero arrived.
     send_icmp_error(now, first, IcmpType::TimeExceeded, icmp_time_exceeded::kReassembly);
   }
+  // The loopback interface's receive side. A delivery may loop more
+  // datagrams back (an ACK, more data); they are due now and run in this
+  // same call, as Linux's lo hands packets straight to its receive path.
   while (!loopback_.empty() && loopback_.front().at <= now) {
-    const std::vector<std::uint8_t> d = std::move(loopback_.front().datagram);
+    const PacketRef d = std::move(loopback_.front().datagram);
     loopback_.pop_front();
-    auto h = Ipv4Header::parse(d);
-    if (h) deliver_local(now, *h, d, Ipv4View::check(d)->payload(), false);
+    const Bytes datagram = d->bytes();
+    auto h = Ipv4Header::parse(datagram);
+    if (h) deliver_local(now, *h, datagram, datagram.subspan(h->header_len()), false);
   }
 }
 
@@ -253,6 +274,12 @@ void Host::receive_ipv4(Instant now, IfIndex iface, Bytes packet) {
     ++stats_.ip_bad_source;
     return;
   }
+  // RFC 1122 §3.2.1.3 (g): 127.0.0.0/8 must not appear outside a host; from
+  // a wire, as source or destination, it is discarded (Linux: a "martian").
+  if (h->src.is_loopback() || h->dst.is_loopback()) {
+    ++stats_.ip_martian;
+    return;
+  }
   const bool to_broadcast = is_broadcast_on(iface, h->dst);
   if (!to_broadcast && !is_local_address(h->dst)) {
     if (config_.forwarding) {
@@ -325,9 +352,9 @@ void Host::forward(Instant now, IfIndex in_iface, const Ipv4Header& h, Bytes dat
   // Into a pooled buffer (no allocation per forwarded packet), then
   // decrement TTL and patch the checksum incrementally (RFC 1624 eqn. 3):
   // TTL shares a 16-bit word with the protocol field.
-  PacketRef p = acquire();
+  PacketRef p = acquire(datagram.size());
   if (!p) return;
-  if (!p->append(datagram)) return;  // larger than any MTU we accept: cannot happen
+  if (!p->append(datagram)) return;  // larger than any buffer: cannot happen
   std::uint8_t* d = p->data();
   const std::uint16_t old_word = load_be16(d + 8);
   d[8] = static_cast<std::uint8_t>(h.ttl - 1);
@@ -342,16 +369,15 @@ void Host::forward(Instant now, IfIndex in_iface, const Ipv4Header& h, Bytes dat
 
 // --- egress -------------------------------------------------------------------------
 
-PacketRef Host::acquire() {
-  PacketRef p = pool_.acquire();
+PacketRef Host::acquire(std::size_t bytes) {
+  PacketRef p = pools_.acquire_for(bytes);
   if (!p) ++stats_.no_buffers;
   return p;
 }
 
-PacketRef Host::transport_buffer() { return acquire(); }
-
-std::size_t Host::transport_room() const {
-  return kBufferCapacity - PacketBuffer::kDefaultHeadroom;
+PacketRef Host::transport_buffer(std::size_t len) {
+  if (len > kMaxTransportLen) return PacketRef(nullptr, PoolReturn{});
+  return acquire(len);
 }
 
 Result<Host::Outgoing, SendError> Host::prepare_send(Ipv4Address src, Ipv4Address dst,
@@ -360,7 +386,12 @@ Result<Host::Outgoing, SendError> Host::prepare_send(Ipv4Address src, Ipv4Addres
                                                      std::uint8_t ecn) {
   if (payload_len + Ipv4View::kMinHeaderLen > 0xffff) return Unexpected{SendError::MessageTooLong};
   std::optional<Route> route;
-  if (dst.is_broadcast()) {
+  const bool local = is_local_address(dst);
+  if (local) {
+    // The loopback interface; the route's interface is not used.
+    route = Route{Ipv4Cidr(dst, 32), std::nullopt, 0, 0, true};
+    if (src.is_unspecified()) src = *source_address_for(dst);
+  } else if (dst.is_broadcast()) {
     // Limited broadcast is never routed (RFC 1122 §3.3.6): it leaves on the
     // interface of the source address, or the first one with an address.
     for (IfIndex i = 0; i < ifaces_.size() && !route; ++i) {
@@ -394,8 +425,8 @@ Result<Host::Outgoing, SendError> Host::prepare_send(Ipv4Address src, Ipv4Addres
   o.h.payload_len = static_cast<std::uint16_t>(payload_len);
   o.iface = route->iface;
   o.hop = route->next_hop(dst);
-  o.mtu = ifaces_[route->iface]->cfg.mtu;
-  o.local = is_local_address(dst);
+  o.local = local;
+  o.mtu = local ? kLoopbackMtu : ifaces_[route->iface]->cfg.mtu;
   if (!o.local && o.h.total_len() > o.mtu && dont_frag) {
     ++stats_.ip_frag_needed;
     return Unexpected{SendError::MessageTooLong};
@@ -408,10 +439,11 @@ Result<void, SendError> Host::send_ipv4(Instant now, Ipv4Address src, Ipv4Addres
                                         std::optional<std::uint8_t> ttl, std::uint8_t ecn) {
   auto o = prepare_send(src, dst, protocol, payload.size(), dont_frag, ttl, ecn);
   if (!o) return Unexpected{o.error()};
-  if (o->local || o->h.total_len() > o->mtu) return send_copied(now, *o, payload);
-  PacketRef p = acquire();
+  if (o->h.total_len() > o->mtu) return send_fragmented(now, *o, payload);
+  PacketRef p = acquire(payload.size());
   if (!p) return Unexpected{SendError::NoBuffers};
   p->append(payload);
+  if (o->local) return send_looped(now, *o, std::move(p));
   send_prepared(now, *o, std::move(p));
   return {};
 }
@@ -421,7 +453,8 @@ Result<void, SendError> Host::send_transport(Instant now, Ipv4Address src, Ipv4A
                                              std::optional<std::uint8_t> ttl, std::uint8_t ecn) {
   auto o = prepare_send(src, dst, protocol, segment->size(), dont_frag, ttl, ecn);
   if (!o) return Unexpected{o.error()};
-  if (o->local || o->h.total_len() > o->mtu) return send_copied(now, *o, segment->bytes());
+  if (o->h.total_len() > o->mtu) return send_fragmented(now, *o, segment->bytes());
+  if (o->local) return send_looped(now, *o, std::move(segment));
   send_prepared(now, *o, std::move(segment));
   return {};
 }
@@ -431,21 +464,25 @@ void Host::send_prepared(Instant now, const Outgoing& o, PacketRef packet) {
   transmit_ipv4(now, o.iface, o.hop, std::move(packet));
 }
 
-Result<void, SendError> Host::send_copied(Instant now, const Outgoing& o, Bytes payload) {
-  if (o.local) {
-    // To ourselves: no device involved; delivered on the next poll().
-    if (loopback_.size() >= config_.loopback_limit) return Unexpected{SendError::NoBuffers};
-    std::vector<std::uint8_t> d(o.h.total_len());
-    o.h.emit(d);
-    std::copy(payload.begin(), payload.end(), d.begin() + Ipv4View::kMinHeaderLen);
-    loopback_.push_back({now, std::move(d)});
-    return {};
+Result<void, SendError> Host::send_looped(Instant now, const Outgoing& o, PacketRef packet) {
+  // To ourselves: no device involved; the buffer itself is delivered on
+  // the next poll().
+  if (loopback_.size() >= config_.loopback_limit) {
+    ++stats_.loopback_drops;
+    return Unexpected{SendError::NoBuffers};
   }
+  o.h.emit(MutBytes(packet->prepend(o.h.header_len()), o.h.header_len()));
+  ++stats_.loopback_sent;
+  loopback_.push_back({now, std::move(packet)});
+  return {};
+}
+
+Result<void, SendError> Host::send_fragmented(Instant now, const Outgoing& o, Bytes payload) {
   std::vector<std::uint8_t> whole(o.h.total_len());
   o.h.emit(whole);
   std::copy(payload.begin(), payload.end(), whole.begin() + Ipv4View::kMinHeaderLen);
   std::vector<PacketRef> fragments;
-  if (!fragment_datagram(whole, o.mtu, pool_, fragments)) {
+  if (!fragment_datagram(whole, o.mtu, pools_, fragments)) {
     ++stats_.no_buffers;
     return Unexpected{SendError::NoBuffers};
   }
@@ -459,14 +496,14 @@ Result<void, SendError> Host::send_copied(Instant now, const Outgoing& o, Bytes 
 
 void Host::output_datagram(Instant now, IfIndex iface, Ipv4Address next_hop, Bytes datagram) {
   if (datagram.size() <= ifaces_[iface]->cfg.mtu) {
-    PacketRef p = acquire();
+    PacketRef p = acquire(datagram.size());
     if (!p) return;
     p->append(datagram);
     transmit_ipv4(now, iface, next_hop, std::move(p));
     return;
   }
   std::vector<PacketRef> fragments;
-  if (!fragment_datagram(datagram, ifaces_[iface]->cfg.mtu, pool_, fragments)) {
+  if (!fragment_datagram(datagram, ifaces_[iface]->cfg.mtu, pools_, fragments)) {
     ++stats_.no_buffers;
     return;
   }

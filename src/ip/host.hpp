@@ -58,7 +58,14 @@ struct HostConfig {
   // Buffers are allocated on first use (about 1.7 KB each); the limit
   // reserves one free-list pointer per buffer (512 KiB).
   std::size_t buffer_pool_limit = 1 << 16;
-  std::size_t loopback_limit = 256;      // datagrams to our own addresses awaiting poll()
+  // The larger size classes (Host::kFrameClasses): frames up to a 9000-byte
+  // MTU (9.2 KB buffers, at most 37 MiB) and up to 65535 (64 KiB buffers,
+  // at most 64 MiB), also allocated on first use.
+  std::size_t jumbo_buffer_limit = 4096;
+  std::size_t large_buffer_limit = 1024;
+  // Datagrams to our own addresses and 127.0.0.0/8 awaiting poll(): a 4 MiB
+  // window of 64 KiB segments is 64 of them.
+  std::size_t loopback_limit = 256;
   ArpConfig arp;
   ReassemblyConfig reassembly;
   // ICMP errors: at most `icmp_error_burst` back to back, refilled one per
@@ -158,20 +165,27 @@ class Host {
                                     std::uint8_t protocol, Bytes payload, bool dont_frag = false,
                                     std::optional<std::uint8_t> ttl = std::nullopt, std::uint8_t ecn = 0);
   // The one-copy send path (docs/architecture.md "Data path"): a transport
-  // takes a pooled buffer, writes its header and payload into it (the
-  // headroom in front is for IPv4 and Ethernet), and hands it over.
-  // transport_buffer() is null (counted in no_buffers) when the pool is
-  // exhausted; the payload may use at most transport_room() bytes.
-  PacketRef transport_buffer();
-  std::size_t transport_room() const;
+  // takes a pooled buffer for its `len` bytes, writes its header and
+  // payload into it (the headroom in front is for IPv4 and Ethernet), and
+  // hands it over. Null (counted in no_buffers) when the buffer class that
+  // holds `len` is exhausted, or when len > kMaxTransportLen.
+  static constexpr std::size_t kMaxTransportLen = 0xffff - Ipv4View::kMinHeaderLen;
+  PacketRef transport_buffer(std::size_t len);
   // send_ipv4() for a segment built in a transport_buffer(): no copy when
-  // it fits the MTU (loopback and fragmentation copy, as send_ipv4 does).
+  // it fits the MTU or stays on this host (fragmentation copies).
   Result<void, SendError> send_transport(Instant now, Ipv4Address src, Ipv4Address dst,
                                          std::uint8_t protocol, PacketRef segment, bool dont_frag = false,
                                          std::optional<std::uint8_t> ttl = std::nullopt,
                                          std::uint8_t ecn = 0);
-  // The source address this host would use towards dst.
+  // The source address this host would use towards dst: for one of its
+  // own addresses that address, for 127.0.0.0/8 127.0.0.1 (as Linux's lo).
   std::optional<Ipv4Address> source_address_for(Ipv4Address dst) const;
+  // The MTU of the interface a datagram to dst leaves by: kLoopbackMtu for
+  // our own addresses and 127.0.0.0/8; none without a route.
+  std::optional<std::uint16_t> mtu_towards(Ipv4Address dst) const;
+  // The loopback interface: 127.0.0.0/8 and every local address, MTU 65535
+  // as Linux's lo (docs/architecture.md "Loopback").
+  static constexpr std::uint16_t kLoopbackMtu = 0xffff;
   // Whether a datagram src → dst of `protocol` that satisfies `match` is
   // still waiting in this host: in the ARP queue of dst's next hop, or in
   // the transmit queue for the driver (host_queues.cpp). `match` sees the
@@ -198,7 +212,7 @@ class Host {
   Rng& rng() { return rng_; }
   const HostStats& stats() const { return stats_; }
   // The buffers behind this host's frames (in use: outstanding()).
-  const BufferPool& buffer_pool() const { return pool_; }
+  const PacketPools& buffer_pool() const { return pools_; }
 
  private:
   struct Interface;
@@ -231,8 +245,10 @@ class Host {
                                            std::optional<std::uint8_t> ttl, std::uint8_t ecn);
   // A prepared datagram whose payload is already in `packet`: header in front, out it goes.
   void send_prepared(Instant now, const Outgoing& o, PacketRef packet);
-  // The paths that copy: to ourselves, and fragmentation.
-  Result<void, SendError> send_copied(Instant now, const Outgoing& o, Bytes payload);
+  // Fragmentation: the path that copies.
+  Result<void, SendError> send_fragmented(Instant now, const Outgoing& o, Bytes payload);
+  // To ourselves: header in front, into the loopback queue for poll().
+  Result<void, SendError> send_looped(Instant now, const Outgoing& o, PacketRef packet);
   // Sends a complete IPv4 datagram (header included) towards `next_hop`
   // out of `iface`, fragmenting to the MTU when allowed.
   void output_datagram(Instant now, IfIndex iface, Ipv4Address next_hop, Bytes datagram);
@@ -241,7 +257,8 @@ class Host {
                 Ipv4Address sender_ip, Ipv4Address target_ip);
   void send_arp_request(IfIndex iface, Ipv4Address target, MacAddress dst_mac);
   bool is_broadcast_on(IfIndex iface, Ipv4Address a) const;
-  PacketRef acquire();
+  // A buffer for `bytes` behind the headroom, from the smallest class that holds them.
+  PacketRef acquire(std::size_t bytes = 0);
   void enqueue_frame(IfIndex iface, PacketRef frame);
   void push_ethernet(IfIndex iface, MacAddress dst, std::uint16_t type, PacketRef packet);
   void arp_resolution_failed(Instant now, IfIndex iface, Ipv4Address ip,
@@ -252,16 +269,16 @@ class Host {
   HostConfig config_;
   Logger log_;
   Rng rng_;
-  BufferPool pool_;
+  PacketPools pools_;
   std::vector<std::unique_ptr<Interface>> ifaces_;
   RouteTable routes_;
   Reassembler reassembler_;
   RingDeque<TxFrame> tx_queue_;  // bounded by tx_queue_limit
   struct Looped {
     Instant at;
-    std::vector<std::uint8_t> datagram;
+    PacketRef datagram;  // a whole IPv4 datagram
   };
-  std::deque<Looped> loopback_;  // datagrams we sent to ourselves
+  RingDeque<Looped> loopback_;  // datagrams we sent to ourselves, bounded by loopback_limit
   std::vector<ProtocolHandler> handlers_;  // indexed by protocol number (256)
   std::uint16_t next_ident_;
   // ICMP error token bucket

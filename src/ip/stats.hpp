@@ -37,6 +37,9 @@ namespace ws {
   X(ip_fragmented, "IPv4 datagrams fragmented on output")                                    \
   X(ip_fragments_sent, "IPv4 fragments sent")                                                \
   X(ip_reassembly_failed, "IPv4 datagrams dropped: reassembled datagram invalid")            \
+  X(ip_martian, "IPv4 datagrams dropped: a loopback address (127.0.0.0/8) on a wire")       \
+  X(loopback_sent, "IPv4 datagrams sent to this host itself (loopback)")                     \
+  X(loopback_drops, "IPv4 datagrams dropped: loopback queue full")                           \
   X(icmp_rx, "ICMP messages received")                                                       \
   X(icmp_bad, "ICMP messages dropped: malformed, bad checksum or unsupported type")          \
   X(icmp_echo_replies_sent, "ICMP echo replies sent")                                        \

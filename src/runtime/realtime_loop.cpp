@@ -33,7 +33,7 @@ std::int64_t monotonic_ns() {
 
 }  // namespace
 
-RealtimeLoop::RealtimeLoop() : origin_ns_(monotonic_ns()), rx_buf_(65536) {
+RealtimeLoop::RealtimeLoop() : origin_ns_(monotonic_ns()), rx_buf_(kMaxFrame) {
   timespec wall{};
   ::clock_gettime(CLOCK_REALTIME, &wall);
   wall_origin_ns_ = std::int64_t{wall.tv_sec} * 1'000'000'000 + wall.tv_nsec;

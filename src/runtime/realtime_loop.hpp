@@ -138,6 +138,8 @@ class RealtimeLoop final : public app::Loop {
   std::map<WatchId, Watch> watches_;
   WatchId next_watch_ = 1;
   Instant armed_ = Instant::never();
+  // One frame at the largest MTU (65535) with its Ethernet header.
+  static constexpr std::size_t kMaxFrame = 65535 + 14;
   std::vector<std::uint8_t> rx_buf_;
   RealtimeStats stats_;
   std::string device_error_;

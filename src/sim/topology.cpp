@@ -26,8 +26,8 @@ IfIndex TopologyBuilder::attach(HostNode& host, Switch& sw, Ipv4Cidr addr, const
   while (ordinal < sim_.node_count() && &sim_.node(ordinal) != &host) ++ordinal;
   const MacAddress m =
       mac.value_or(MacAddress({0x02, 0, 0, 0, static_cast<std::uint8_t>(ordinal + 1), n}));
-  // The interface MTU follows the link (an IP MTU of at most 1500 here).
-  const auto mtu = static_cast<std::uint16_t>(std::min<std::size_t>(link.mtu, 1500));
+  // The interface MTU follows the link, up to the largest datagram.
+  const auto mtu = static_cast<std::uint16_t>(std::min<std::size_t>(link.mtu, 65535));
   const IfIndex iface = h.add_interface({"eth" + std::to_string(n), m, mtu});
   sim_.connect(host, iface, sw, *port, link);
   h.add_address(sim_.now(), iface, addr);

@@ -71,10 +71,10 @@ const Connection* TcpLayer::connection(SocketId id) const { return conn_of(sock(
 Connection* TcpLayer::connection(SocketId id) { return conn_of(sock(id)); }
 
 std::uint16_t TcpLayer::mss_for(Ipv4Address remote) const {
-  auto route = host_.routes().lookup(remote);
-  if (!route) return 536;
+  const auto mtu = host_.mtu_towards(remote);
+  if (!mtu) return 536;
   // RFC 9293 §3.7.1 / RFC 879: the MTU less the IPv4 and TCP headers.
-  return static_cast<std::uint16_t>(host_.mtu(route->iface) - 40);
+  return static_cast<std::uint16_t>(*mtu - 40);
 }
 
 TcpLayer::ConnId TcpLayer::create(Instant now, const tcp::ConnectionConfig& cfg, const FourTuple& tuple) {
@@ -162,22 +162,13 @@ void TcpLayer::transmit(Instant now, const FourTuple& tuple, const TcpSegment& s
   // retransmission timer covers it. DF: RFC 1191 §3, path MTU discovery
   // for every TCP segment (tcp/icmp_errors.cpp reads the answers).
   // ECN: the codepoint the connection chose (RFC 3168 §6.1.2: ECT(0) on new data).
+  // The one copy of the payload: from the send buffer into the frame.
   const std::size_t len = seg.buffer_len();
-  if (len <= host_.transport_room()) {
-    // The one copy of the payload: from the send buffer into the frame.
-    PacketRef p = host_.transport_buffer();
-    if (!p) return;  // counted by the host (no_buffers)
-    seg.emit(MutBytes(p->append(len), len), tuple.local.ip, tuple.remote.ip);
-    (void)host_.send_transport(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, std::move(p),
-                               dont_frag, std::nullopt, ecn);
-    return;
-  }
-  // Larger than a packet buffer: the datagram will be fragmented (or
-  // refused, with DF), which copies anyway.
-  scratch_.resize(len);
-  seg.emit(scratch_, tuple.local.ip, tuple.remote.ip);
-  (void)host_.send_ipv4(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, scratch_, dont_frag,
-                        std::nullopt, ecn);
+  PacketRef p = host_.transport_buffer(len);
+  if (!p) return;  // counted by the host (no_buffers)
+  seg.emit(MutBytes(p->append(len), len), tuple.local.ip, tuple.remote.ip);
+  (void)host_.send_transport(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, std::move(p), dont_frag,
+                             std::nullopt, ecn);
 }
 
 std::uint8_t TcpLayer::outgoing_ecn(ConnId id) const {

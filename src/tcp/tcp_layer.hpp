@@ -234,7 +234,6 @@ class TcpLayer {
   // not walk every connection (thousands may sit in TIME-WAIT).
   std::unordered_map<std::uint16_t, std::uint32_t> port_refs_;
   std::uint16_t next_ephemeral_;
-  std::vector<std::uint8_t> scratch_;
   TcpStats stats_;
 };
 

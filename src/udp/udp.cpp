@@ -136,17 +136,10 @@ SockResult<std::size_t> UdpLayer::send_to(Instant now, SocketId id, Bytes data, 
   const UdpDatagram d{s.local->port, dst->port, data};
   const std::size_t len = d.buffer_len();
   Result<void, SendError> r = Unexpected{SendError::NoBuffers};
-  if (len <= host_.transport_room()) {
-    // The one copy of the payload: from the caller's buffer into the frame.
-    if (PacketRef p = host_.transport_buffer()) {
-      d.emit(MutBytes(p->append(len), len), *src_for_sum, dst->ip);
-      r = host_.send_transport(now, *src_for_sum, dst->ip, ipproto::kUdp, std::move(p));
-    }
-  } else {
-    // Larger than a packet buffer: it will be fragmented, which copies anyway.
-    scratch_.resize(len);
-    d.emit(scratch_, *src_for_sum, dst->ip);
-    r = host_.send_ipv4(now, *src_for_sum, dst->ip, ipproto::kUdp, scratch_);
+  // The one copy of the payload: from the caller's buffer into the frame.
+  if (PacketRef p = host_.transport_buffer(len)) {
+    d.emit(MutBytes(p->append(len), len), *src_for_sum, dst->ip);
+    r = host_.send_transport(now, *src_for_sum, dst->ip, ipproto::kUdp, std::move(p));
   }
   if (!r) {
     switch (r.error()) {

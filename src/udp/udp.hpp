@@ -112,7 +112,6 @@ class UdpLayer {
   // port -> sockets bound to it, in bind order (ordered: deterministic iteration)
   std::map<std::uint16_t, std::vector<SocketId>> bindings_;
   std::uint16_t next_ephemeral_;
-  std::vector<std::uint8_t> scratch_;  // reused to build outgoing datagrams
   UdpStats stats_;
 };
 

@@ -334,5 +334,55 @@ TEST(PoolReturn, WithoutAPoolDeletes) {
   EXPECT_EQ(ref->size(), 8u);
 }
 
+TEST(PacketPools, TheSmallestClassThatHoldsTheBytesServesThem) {
+  constexpr std::size_t h = PacketBuffer::kDefaultHeadroom;
+  PacketPools pools({{h + 100, 4}, {h + 1000, 2}, {h + 10000, 1}});
+  ASSERT_EQ(pools.class_count(), 3u);
+  EXPECT_EQ(pools.largest_room(), 10000u);
+  PacketRef a = pools.acquire_for(0);
+  PacketRef b = pools.acquire_for(100);
+  PacketRef c = pools.acquire_for(101);
+  PacketRef d = pools.acquire_for(10000);
+  ASSERT_TRUE(a && b && c && d);
+  EXPECT_EQ(a->capacity(), h + 100);
+  EXPECT_EQ(b->capacity(), h + 100);
+  EXPECT_EQ(c->capacity(), h + 1000);
+  EXPECT_EQ(d->capacity(), h + 10000);
+  EXPECT_EQ(d->headroom(), h);
+  EXPECT_GE(d->tailroom(), 10000u);
+  EXPECT_EQ(pools.outstanding(), 4u);
+  EXPECT_EQ(pools.pool(0).outstanding(), 2u);
+  EXPECT_EQ(pools.pool(1).outstanding(), 1u);
+  EXPECT_EQ(pools.pool(2).outstanding(), 1u);
+  c.reset();
+  d.reset();
+  EXPECT_EQ(pools.outstanding(), 2u);
+  EXPECT_EQ(pools.allocated(), 4u);
+}
+
+TEST(PacketPools, AnExhaustedClassDoesNotBorrowAndTooLargeIsCounted) {
+  constexpr std::size_t h = PacketBuffer::kDefaultHeadroom;
+  PacketPools pools({{h + 100, 1}, {h + 1000, 1}});
+  PacketRef a = pools.acquire_for(50);
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(pools.acquire_for(50)) << "the small class is exhausted; the large one is not lent";
+  EXPECT_EQ(pools.exhausted_count(), 1u);
+  EXPECT_EQ(pools.pool(1).allocated(), 0u);
+  EXPECT_FALSE(pools.acquire_for(1001));
+  EXPECT_EQ(pools.too_large_count(), 1u);
+  EXPECT_EQ(pools.exhausted_count(), 1u) << "too large is not exhaustion";
+  a.reset();
+  EXPECT_TRUE(pools.acquire_for(100)) << "a returned buffer is reused";
+  EXPECT_EQ(pools.allocated(), 1u);
+}
+
+TEST(BufferPool, AcquireForRefusesWhatDoesNotFit) {
+  BufferPool pool(PacketBuffer::kDefaultHeadroom + 64, 2);
+  EXPECT_EQ(pool.room(), 64u);
+  EXPECT_TRUE(pool.acquire_for(64));
+  EXPECT_FALSE(pool.acquire_for(65));
+  EXPECT_EQ(pool.exhausted_count(), 0u);
+}
+
 }  // namespace
 }  // namespace ws
