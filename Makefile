@@ -96,6 +96,7 @@ soak: build
 bench: build
 	./$(BUILD)/bench/wirestack_bench
 	./$(BUILD)/bench/wirestack_tcp_bench
+	./$(BUILD)/bench/wirestack_checksum_bench
 
 # wirestack <-> Linux over a TAP next to Linux <-> Linux over veth (root).
 bench-tap: build

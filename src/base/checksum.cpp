@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cstring>
 
 namespace ws {
@@ -18,46 +19,144 @@ std::uint16_t fold64(std::uint64_t s) {
   return static_cast<std::uint16_t>(s);
 }
 
+// The one's-complement sum of 64-bit words w_i (in host byte order) is the
+// sum of their 32-bit halves, L + H with L = sum(low half), H = sum(high
+// half), folded (RFC 1071 §2(C): any multiple of 16 bits; §2(D): carries
+// deferred to the fold). Both come from one add per word each: t = sum(w_i)
+// mod 2^64 and H = sum(w_i >> 32) give L = t - (H << 32) mod 2^64, exact
+// while L < 2^64. Plain additions and shifts, no carries: the compilers
+// vectorize the loop (SSE2 on x86-64 without -march), two words per 16-byte
+// vector. A block of at most kBlockWords words keeps L + H below 2^53;
+// blocks are combined with end-around carry (which only carries past about
+// 16 GiB).
+constexpr std::size_t kBlockWords = std::size_t{1} << 20;  // 8 MiB
+
+std::uint64_t block_sum(std::uint64_t t, std::uint64_t h) {
+  const std::uint64_t low = t - (h << 32);
+  return low + h;
+}
+
+// One's-complement addition of two 64-bit words: the carry out of the top
+// is added back at the bottom (end-around carry, RFC 1071 §1).
+std::uint64_t add_end_around(std::uint64_t a, std::uint64_t b) {
+  const std::uint64_t s = a + b;
+  return s + (s < a ? 1 : 0);
+}
+
+// The last 0..7 bytes as one word, zero-padded after them in memory order: a
+// trailing odd byte becomes the high half of its 16-bit word in network
+// order (RFC 1071 §4.1), whatever the host byte order. Copied to dst too
+// unless it is null. Fixed-size pieces: a memcpy of variable size would be
+// a library call, as long as the rest of a 1460-byte payload.
+std::uint64_t tail_word(std::uint8_t* dst, const std::uint8_t* p, std::size_t n) {
+  std::uint8_t b[8] = {};
+  std::size_t i = 0;
+  if ((n & 4) != 0) {
+    std::memcpy(b, p, 4);
+    i = 4;
+  }
+  if ((n & 2) != 0) {
+    std::memcpy(b + i, p + i, 2);
+    i += 2;
+  }
+  if ((n & 1) != 0) b[i] = p[i];
+  if (dst != nullptr) {
+    if ((n & 4) != 0) std::memcpy(dst, b, 4);
+    if ((n & 2) != 0) std::memcpy(dst + (n & 4), b + (n & 4), 2);
+    if ((n & 1) != 0) dst[i] = b[i];
+  }
+  std::uint64_t w;
+  std::memcpy(&w, b, 8);
+  return w;
+}
+
+// The unfolded sum of p[0..n) in host byte order, n any length.
+std::uint64_t sum_native(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t total = 0;
+  while (n >= 8) {
+    const std::size_t words = std::min(n / 8, kBlockWords);
+    std::uint64_t t = 0, h = 0;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4  // g++ 12 does not unroll the vectorized loop by itself; clang does
+#endif
+    for (std::size_t i = 0; i < words; ++i) {
+      std::uint64_t w;
+      std::memcpy(&w, p + 8 * i, 8);
+      t += w;
+      h += w >> 32;
+    }
+    total = add_end_around(total, block_sum(t, h));
+    p += 8 * words;
+    n -= 8 * words;
+  }
+  return add_end_around(total, tail_word(nullptr, p, n));
+}
+
+// sum_native(src, n), copying src[0..n) to dst[0..n) on the way; the two
+// must not overlap.
+std::uint64_t copy_sum_native(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) {
+  std::uint64_t total = 0;
+  while (n >= 8) {
+    const std::size_t words = std::min(n / 8, kBlockWords);
+    std::uint64_t t = 0, h = 0;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
+    for (std::size_t i = 0; i < words; ++i) {
+      std::uint64_t w;
+      std::memcpy(&w, src + 8 * i, 8);
+      std::memcpy(dst + 8 * i, &w, 8);
+      t += w;
+      h += w >> 32;
+    }
+    total = add_end_around(total, block_sum(t, h));
+    src += 8 * words;
+    dst += 8 * words;
+    n -= 8 * words;
+  }
+  return add_end_around(total, tail_word(dst, src, n));
+}
+
 }  // namespace
 
-void ChecksumAccumulator::add(Bytes data) {
-  const std::uint8_t* p = data.data();
-  std::size_t n = data.size();
+void ChecksumAccumulator::add(Bytes data) { add_span(nullptr, data.data(), data.size()); }
+
+void ChecksumAccumulator::add_copy(MutBytes dst, Bytes src) {
+  assert(dst.size() == src.size());
+  const std::uint8_t* s = src.data();
+  std::uint8_t* d = dst.data();
+  const std::size_t n = src.size();
+  if (n == 0) return;
+  const auto si = reinterpret_cast<std::uintptr_t>(s);
+  const auto di = reinterpret_cast<std::uintptr_t>(d);
+  if (si == di) {  // already in place: nothing to copy
+    add_span(nullptr, s, n);
+  } else if (si < di + n && di < si + n) {  // overlapping: move first, then sum
+    std::memmove(d, s, n);
+    add_span(nullptr, d, n);
+  } else {
+    add_span(d, s, n);
+  }
+}
+
+void ChecksumAccumulator::add_span(std::uint8_t* dst, const std::uint8_t* p, std::size_t n) {
   if (n == 0) return;
   if (odd_) {  // this byte is the low half of a word begun by the last piece
+    if (dst != nullptr) *dst++ = *p;
     sum_ += *p++;
     --n;
     odd_ = false;
   }
-  // Sum 16-bit words in host byte order in a loop the compiler vectorizes,
-  // then swap the folded result into network order: the one's-complement sum
-  // is byte-order independent (RFC 1071 §2(B)). 64-bit accumulation defers
-  // the carries to one fold at the end (§2(C)).
-  // 32-bit lanes vectorize twice as wide as 64-bit ones; 65536 words of at
-  // most 0xffff cannot overflow one.
-  std::uint64_t native = 0;
-  while (n >= 2) {
-    const std::size_t words = std::min<std::size_t>(n / 2, 65536);
-    std::uint32_t block = 0;
-    for (std::size_t i = 0; i < words; ++i) {
-      std::uint16_t w;
-      std::memcpy(&w, p + 2 * i, 2);
-      block += w;
-    }
-    native += block;
-    p += 2 * words;
-    n -= 2 * words;
-  }
+  // Sum in host byte order, then swap the folded result into network order:
+  // the one's-complement sum is byte-order independent (RFC 1071 §2(B)).
+  const bool odd = (n & 1) != 0;
+  const std::uint64_t native = dst != nullptr ? copy_sum_native(dst, p, n) : sum_native(p, n);
   std::uint16_t folded_native = fold64(native);
   if constexpr (std::endian::native == std::endian::little) {
     folded_native = static_cast<std::uint16_t>((folded_native << 8) | (folded_native >> 8));
   }
-  std::uint64_t s = sum_ + folded_native;
-  if (n == 1) {  // pad the last odd byte with zero (RFC 1071 §4.1)
-    s += static_cast<std::uint64_t>(*p) << 8;
-    odd_ = true;
-  }
-  sum_ = s;
+  sum_ += folded_native;
+  odd_ = odd;
 }
 
 void ChecksumAccumulator::add_u16(std::uint16_t v) {

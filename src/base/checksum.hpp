@@ -2,6 +2,7 @@
 // the IPv4 pseudo-header used by UDP and TCP (RFC 768, RFC 9293 §3.1).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "base/address.hpp"
@@ -15,6 +16,11 @@ namespace ws {
 class ChecksumAccumulator {
  public:
   void add(Bytes data);
+  // Copies src to dst (dst.size() == src.size()) and adds the bytes, in one
+  // pass: the same as std::memmove(dst, src) then add(dst). dst may be src
+  // itself (already in place: nothing is copied) or overlap it (then it is
+  // moved first and summed after).
+  void add_copy(MutBytes dst, Bytes src);
   void add_u16(std::uint16_t v);
   void add_u32(std::uint32_t v) {
     add_u16(static_cast<std::uint16_t>(v >> 16));
@@ -26,6 +32,9 @@ class ChecksumAccumulator {
   std::uint16_t finish() const { return static_cast<std::uint16_t>(~folded()); }
 
  private:
+  // add() of p[0..n), also copying it to dst unless dst is null (no overlap).
+  void add_span(std::uint8_t* dst, const std::uint8_t* p, std::size_t n);
+
   std::uint64_t sum_ = 0;
   bool odd_ = false;  // an odd number of bytes has been added so far
 };

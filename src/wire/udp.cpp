@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstring>
 
 #include "base/checksum.hpp"
 #include "wire/ipv4.hpp"
@@ -36,7 +35,10 @@ WireResult<UdpDatagram> UdpDatagram::parse(Bytes datagram, Ipv4Address src, Ipv4
 void UdpDatagram::emit(MutBytes out, Ipv4Address src, Ipv4Address dst) const {
   assert(out.size() == buffer_len() && buffer_len() <= 0xffff);
   std::uint8_t* p = out.data();
-  if (!payload.empty()) std::memmove(p + UdpView::kHeaderLen, payload.data(), payload.size());
+  // The payload first (it may already lie in out, even where the header
+  // goes), summed as it is copied.
+  ChecksumAccumulator payload_sum;
+  payload_sum.add_copy(out.subspan(UdpView::kHeaderLen), payload);
   const auto len = static_cast<std::uint16_t>(buffer_len());
   store_be16(p, src_port);
   store_be16(p + 2, dst_port);
@@ -44,7 +46,10 @@ void UdpDatagram::emit(MutBytes out, Ipv4Address src, Ipv4Address dst) const {
   store_be16(p + 6, 0);
   ChecksumAccumulator acc;
   add_pseudo_header(acc, src, dst, ipproto::kUdp, len);
-  acc.add(out);
+  acc.add(out.first(UdpView::kHeaderLen));
+  // The 8-byte header keeps the payload on a 16-bit word boundary: its
+  // folded sum is one more word of the same sum (RFC 1071 §2(A)).
+  acc.add_u16(payload_sum.folded());
   const std::uint16_t sum = acc.finish();
   store_be16(p + 6, sum == 0 ? 0xffff : sum);  // RFC 768: zero is sent as all ones
 }

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "base/address.hpp"
@@ -232,6 +234,145 @@ TEST(Checksum, AddU16AfterOddPieceKeepsByteAlignment) {
   const std::uint8_t next = 0x78;
   acc.add(Bytes(&next, 1));
   EXPECT_EQ(acc.folded(), 0x1234 + 0x5678);
+}
+
+// ---------------------------------------------------------------------------
+// Randomized against the reference: every length 0..300 at every alignment,
+// pieces cut at random points, add_copy
+
+std::uint16_t reference_sum_of(Bytes data) {
+  return reference_sum(std::vector<std::uint8_t>(data.begin(), data.end()));
+}
+
+// Random bytes, or runs of 0xff (the most carries), or both mixed.
+void fill_for_carries(Rng& rng, std::vector<std::uint8_t>& v) {
+  rng.fill(v);
+  const auto mode = rng.below(3);
+  if (mode == 0) return;
+  for (auto& b : v) {
+    if (mode == 1 || !rng.chance(0.1)) b = 0xff;
+  }
+}
+
+// 0..4 random cut points in [0, n], with 0 and n: pieces of any parity,
+// some empty.
+std::vector<std::size_t> random_cuts(Rng& rng, std::size_t n) {
+  std::vector<std::size_t> cuts{0, n};
+  const auto k = rng.below(5);
+  for (std::uint64_t i = 0; i < k; ++i) cuts.push_back(rng.below(n + 1));
+  std::sort(cuts.begin(), cuts.end());
+  return cuts;
+}
+
+TEST(Checksum, EveryLengthAtEveryAlignmentMatchesReference) {
+  Rng rng(1073);
+  std::vector<std::uint8_t> store(300 + 16);
+  for (std::size_t len = 0; len <= 300; ++len) {
+    for (std::size_t off = 0; off < 16; ++off) {
+      fill_for_carries(rng, store);
+      const Bytes data(store.data() + off, len);
+      const std::uint16_t want = reference_sum_of(data);
+      ASSERT_EQ(folded_of(data), want) << "len " << len << " offset " << off;
+      ASSERT_EQ(internet_checksum(data), static_cast<std::uint16_t>(~want))
+          << "len " << len << " offset " << off;
+    }
+  }
+}
+
+TEST(Checksum, RandomPiecesOfEveryLengthMatchReference) {
+  Rng rng(1074);
+  std::vector<std::uint8_t> store(300 + 16);
+  for (std::size_t len = 0; len <= 300; ++len) {
+    for (int trial = 0; trial < 20; ++trial) {
+      fill_for_carries(rng, store);
+      const Bytes data(store.data() + rng.below(16), len);
+      const auto cuts = random_cuts(rng, len);
+      ChecksumAccumulator acc;
+      for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+        acc.add(data.subspan(cuts[i], cuts[i + 1] - cuts[i]));
+      }
+      ASSERT_EQ(acc.folded(), reference_sum_of(data)) << "len " << len << " trial " << trial;
+    }
+  }
+}
+
+TEST(ChecksumAddCopy, EveryLengthAlignmentAndPiecesCopiesAndSums) {
+  Rng rng(1075);
+  constexpr std::uint8_t kGuard = 0xa5;
+  std::vector<std::uint8_t> src_store(300 + 16);
+  std::vector<std::uint8_t> dst_store(300 + 32);
+  for (std::size_t len = 0; len <= 300; ++len) {
+    for (int trial = 0; trial < 20; ++trial) {
+      fill_for_carries(rng, src_store);
+      std::fill(dst_store.begin(), dst_store.end(), kGuard);
+      const std::size_t src_off = rng.below(16);
+      const std::size_t dst_off = 8 + rng.below(16);
+      const Bytes src(src_store.data() + src_off, len);
+      const MutBytes dst(dst_store.data() + dst_off, len);
+      // Pieces alternate at random between add_copy and add (of bytes
+      // copied by hand): the two keep the same byte position.
+      const auto cuts = random_cuts(rng, len);
+      ChecksumAccumulator acc;
+      for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+        const std::size_t at = cuts[i], n = cuts[i + 1] - cuts[i];
+        if (rng.chance(0.7)) {
+          acc.add_copy(dst.subspan(at, n), src.subspan(at, n));
+        } else {
+          std::copy_n(src.begin() + static_cast<std::ptrdiff_t>(at), n,
+                      dst.begin() + static_cast<std::ptrdiff_t>(at));
+          acc.add(src.subspan(at, n));
+        }
+      }
+      ASSERT_EQ(acc.folded(), reference_sum_of(src)) << "len " << len << " trial " << trial;
+      ASSERT_TRUE(std::equal(src.begin(), src.end(), dst.begin(), dst.end()))
+          << "len " << len << " trial " << trial;
+      for (std::size_t i = 0; i < dst_store.size(); ++i) {
+        if (i < dst_off || i >= dst_off + len) {
+          ASSERT_EQ(dst_store[i], kGuard) << "wrote outside dst: len " << len << " at " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(ChecksumAddCopy, InPlaceAndOverlappingActLikeMemmove) {
+  Rng rng(1076);
+  std::vector<std::uint8_t> buf(300 + 40);
+  for (std::size_t len = 0; len <= 300; ++len) {
+    for (int shift = -17; shift <= 17; ++shift) {
+      fill_for_carries(rng, buf);
+      const std::size_t src_at = 20;
+      const auto dst_at = static_cast<std::size_t>(20 + shift);
+      const std::vector<std::uint8_t> original(
+          buf.begin() + src_at, buf.begin() + static_cast<std::ptrdiff_t>(src_at + len));
+      std::vector<std::uint8_t> want = buf;
+      std::memmove(want.data() + dst_at, want.data() + src_at, len);
+      ChecksumAccumulator acc;
+      acc.add_copy(MutBytes(buf.data() + dst_at, len), Bytes(buf.data() + src_at, len));
+      ASSERT_EQ(buf, want) << "len " << len << " shift " << shift;
+      ASSERT_EQ(acc.folded(), reference_sum(original)) << "len " << len << " shift " << shift;
+    }
+  }
+}
+
+TEST(Checksum, BuffersBeyondOneBlockFoldEveryCarry) {
+  // More than 8 MiB (the implementation's block of 2^20 64-bit words), odd
+  // length: all 0xff, then random.
+  const std::size_t len = (std::size_t{8} << 20) + 8 * 3 + 5;
+  std::vector<std::uint8_t> data(len, 0xff);
+  std::vector<std::uint8_t> copy(len);
+  for (int round = 0; round < 2; ++round) {
+    if (round == 1) {
+      Rng rng(1077);
+      rng.fill(data);
+    }
+    const std::uint16_t want = reference_sum(data);
+    EXPECT_EQ(folded_of(data), want) << "round " << round;
+    ChecksumAccumulator acc;
+    acc.add_copy(copy, data);
+    EXPECT_EQ(acc.folded(), want) << "round " << round;
+    EXPECT_EQ(copy, data) << "round " << round;
+  }
 }
 
 // ---------------------------------------------------------------------------

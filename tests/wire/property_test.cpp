@@ -96,6 +96,44 @@ TEST(WireProperty, TcpRoundTrip) {
   }
 }
 
+// emit copies the payload (and sums it as it copies): a payload already in
+// place, or lying where the header goes, gives the same bytes as one from
+// separate storage.
+TEST(WireProperty, TcpAndUdpEmitWithPayloadInsideTheOutputBuffer) {
+  Rng r(8);
+  for (int i = 0; i < kIterations; ++i) {
+    Storage s;
+    const Ipv4Address src = testing::random_ip(r), dst = testing::random_ip(r);
+    const bool tcp = r.chance(0.5);
+    TcpSegment t = testing::random_tcp(r, s);
+    UdpDatagram u = testing::random_udp(r, s);
+    const Bytes payload = tcp ? t.payload : u.payload;
+    const std::size_t len = tcp ? t.buffer_len() : u.buffer_len();
+    const std::size_t hlen = len - payload.size();
+    Frame want(len);
+    if (tcp) {
+      t.emit(want, src, dst);
+    } else {
+      u.emit(want, src, dst);
+    }
+    // The payload placed at `at` in the output buffer, then emitted there.
+    const std::size_t at = r.chance(0.5) ? hlen : r.below(hlen + 1);
+    Frame out(len);
+    r.fill(out);
+    std::copy(payload.begin(), payload.end(), out.begin() + static_cast<std::ptrdiff_t>(at));
+    const Bytes inside(out.data() + at, payload.size());
+    if (tcp) {
+      t.payload = inside;
+      t.emit(out, src, dst);
+    } else {
+      u.payload = inside;
+      u.emit(out, src, dst);
+    }
+    ASSERT_EQ(out, want) << (tcp ? "tcp" : "udp") << " payload " << payload.size() << " at " << at
+                         << " (header " << hlen << ")";
+  }
+}
+
 // A valid frame of every kind cut short at every length fails to parse.
 TEST(WireProperty, EveryTruncationOfAValidFrameIsRejected) {
   Rng r(7);
