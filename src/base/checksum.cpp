@@ -203,4 +203,10 @@ void add_pseudo_header(ChecksumAccumulator& acc, Ipv4Address src, Ipv4Address ds
   acc.add_u16(length);
 }
 
+void complete_partial_checksum(MutBytes transport, std::size_t field) {
+  ChecksumAccumulator acc;
+  acc.add(transport);  // the field holds the pseudo-header's sum
+  store_be16(transport.data() + field, acc.finish());
+}
+
 }  // namespace ws

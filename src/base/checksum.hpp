@@ -53,4 +53,19 @@ std::uint16_t checksum_adjust32(std::uint16_t checksum, std::uint32_t old_field,
 void add_pseudo_header(ChecksumAccumulator& acc, Ipv4Address src, Ipv4Address dst,
                        std::uint8_t protocol, std::uint16_t length);
 
+// Who computes a transport checksum on transmit. kPartial is checksum
+// offload's convention (docs/architecture.md "Loopback"): the header's
+// checksum field holds the folded, uncomplemented sum of the pseudo-header
+// only, and whoever completes it sums the transport bytes from the header
+// on, that field included, and stores the complement
+// (complete_partial_checksum). A datagram that never leaves the host is
+// never completed: its receiver is told the checksum needs no check.
+enum class ChecksumMode : std::uint8_t { kFull, kPartial };
+
+// Completes a kPartial checksum in place: `transport` is the TCP or UDP
+// header and payload, `field` the checksum's offset in it (16 for TCP, 6
+// for UDP). The result equals a kFull checksum, except that for UDP a
+// computed zero stays zero here (the caller maps it to 0xffff, RFC 768).
+void complete_partial_checksum(MutBytes transport, std::size_t field);
+
 }  // namespace ws

@@ -178,7 +178,7 @@ void Host::poll(Instant now) {
     loopback_.pop_front();
     const Bytes datagram = d->bytes();
     auto h = Ipv4Header::parse(datagram);
-    if (h) deliver_local(now, *h, datagram, datagram.subspan(h->header_len()), false);
+    if (h) deliver_local(now, *h, datagram, datagram.subspan(h->header_len()), false, RxInfo{true});
   }
 }
 
@@ -306,7 +306,7 @@ void Host::receive_reassembled(Instant now, Bytes datagram) {
 }
 
 void Host::deliver_local(Instant now, const Ipv4Header& h, Bytes datagram, Bytes payload,
-                         bool to_broadcast) {
+                         bool to_broadcast, const RxInfo& rx) {
   ++stats_.ip_delivered;
   if (h.protocol == ipproto::kIcmp) {
     receive_icmp(now, h, payload, to_broadcast);
@@ -314,7 +314,7 @@ void Host::deliver_local(Instant now, const Ipv4Header& h, Bytes datagram, Bytes
   }
   const ProtocolHandler& handler = handlers_[h.protocol];
   if (handler.on_datagram) {
-    handler.on_datagram(now, h, payload, datagram);
+    handler.on_datagram(now, h, payload, datagram, rx);
     return;
   }
   ++stats_.ip_unknown_protocol;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/address.hpp"
+#include "base/checksum.hpp"
 #include "base/log.hpp"
 #include "base/packet_buffer.hpp"
 #include "base/ring_deque.hpp"
@@ -79,12 +80,20 @@ struct TxFrame {
   PacketRef frame;  // a whole Ethernet frame
 };
 
+// What the interface a datagram came in by vouches for.
+struct RxInfo {
+  // The transport checksum need not be verified: the datagram never left
+  // this host (loopback), and its sender may have left the checksum
+  // partial (docs/architecture.md "Loopback").
+  bool checksum_verified = false;
+};
+
 // A transport protocol's hook for datagrams and ICMP errors addressed to it
 // (UDP and TCP register here in later layers).
 struct ProtocolHandler {
   // payload: the transport bytes of a whole (reassembled) datagram;
   // datagram: header and payload, for quoting in an ICMP error.
-  std::function<void(Instant, const Ipv4Header&, Bytes payload, Bytes datagram)> on_datagram;
+  std::function<void(Instant, const Ipv4Header&, Bytes payload, Bytes datagram, const RxInfo&)> on_datagram;
   // An ICMP error whose quoted datagram carried this protocol.
   std::function<void(Instant, const IcmpMessage&, const QuotedDatagram&)> on_icmp_error;
 };
@@ -186,6 +195,11 @@ class Host {
   // The loopback interface: 127.0.0.0/8 and every local address, MTU 65535
   // as Linux's lo (docs/architecture.md "Loopback").
   static constexpr std::uint16_t kLoopbackMtu = 0xffff;
+  // How a transport checksums a datagram to dst: left partial when it
+  // stays on this host (its receiver gets RxInfo::checksum_verified).
+  ChecksumMode checksum_mode_to(Ipv4Address dst) const {
+    return is_local_address(dst) ? ChecksumMode::kPartial : ChecksumMode::kFull;
+  }
   // Whether a datagram src → dst of `protocol` that satisfies `match` is
   // still waiting in this host: in the ARP queue of dst's next hop, or in
   // the transmit queue for the driver (host_queues.cpp). `match` sees the
@@ -222,7 +236,7 @@ class Host {
   void receive_arp(Instant now, IfIndex iface, Bytes packet);
   void receive_ipv4(Instant now, IfIndex iface, Bytes packet);
   void deliver_local(Instant now, const Ipv4Header& h, Bytes datagram, Bytes payload,
-                     bool to_broadcast);
+                     bool to_broadcast, const RxInfo& rx = {});
   void receive_reassembled(Instant now, Bytes datagram);
   void forward(Instant now, IfIndex in_iface, const Ipv4Header& h, Bytes datagram);
   void receive_icmp(Instant now, const Ipv4Header& h, Bytes payload, bool to_broadcast);

@@ -49,9 +49,8 @@ TcpLayer::TcpLayer(Host& host, Limits limits, std::function<void(SocketId)> noti
   // default, net.ipv4.tcp_ecn = 2); `--ecn` asks.
   defaults_.ecn = tcp::EcnMode::kAccept;
   host_.register_protocol(ipproto::kTcp,
-                          ProtocolHandler{[this](Instant now, const Ipv4Header& h, Bytes p, Bytes) {
-                                            on_datagram(now, h, p);
-                                          },
+                          ProtocolHandler{[this](Instant now, const Ipv4Header& h, Bytes p, Bytes,
+                                                 const RxInfo& rx) { on_datagram(now, h, p, rx); },
                                           [this](Instant now, const IcmpMessage& m, const QuotedDatagram& q) {
                                             on_icmp_error(now, m, q);
                                           }});
@@ -166,7 +165,8 @@ void TcpLayer::transmit(Instant now, const FourTuple& tuple, const TcpSegment& s
   const std::size_t len = seg.buffer_len();
   PacketRef p = host_.transport_buffer(len);
   if (!p) return;  // counted by the host (no_buffers)
-  seg.emit(MutBytes(p->append(len), len), tuple.local.ip, tuple.remote.ip);
+  seg.emit(MutBytes(p->append(len), len), tuple.local.ip, tuple.remote.ip,
+           host_.checksum_mode_to(tuple.remote.ip));
   (void)host_.send_transport(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, std::move(p), dont_frag,
                              std::nullopt, ecn);
 }
@@ -225,9 +225,9 @@ std::optional<SocketId> TcpLayer::find_listener(Ipv4Address ip, std::uint16_t po
   return any;
 }
 
-void TcpLayer::on_datagram(Instant now, const Ipv4Header& h, Bytes payload) {
+void TcpLayer::on_datagram(Instant now, const Ipv4Header& h, Bytes payload, const RxInfo& rx) {
   ++stats_.segments_received;
-  auto seg = TcpSegment::parse(payload, h.src, h.dst);
+  auto seg = TcpSegment::parse(payload, h.src, h.dst, /*verify_checksum=*/!rx.checksum_verified);
   if (!seg) {
     if (seg.error() == WireError::BadChecksum) {
       ++stats_.bad_checksum;

@@ -191,7 +191,7 @@ class TcpLayer {
   const Socket& sock(SocketId id) const { return sockets_.at(id); }
   tcp::Connection* conn_of(const Socket& s) const;
 
-  void on_datagram(Instant now, const Ipv4Header& h, Bytes payload);
+  void on_datagram(Instant now, const Ipv4Header& h, Bytes payload, const RxInfo& rx);
   // icmp_errors.cpp: an ICMP error about a datagram of ours carrying TCP.
   void on_icmp_error(Instant now, const IcmpMessage& m, const QuotedDatagram& q);
   void on_listen(Instant now, SocketId listener_id, const tcp::FourTuple& tuple, const TcpSegment& seg);

@@ -16,9 +16,8 @@ UdpLayer::UdpLayer(Host& host, Limits limits, std::function<void(SocketId)> noti
       // reused before the others have been.
       next_ephemeral_(static_cast<std::uint16_t>(kEphemeralFirst + host.rng().below(kEphemeralLast - kEphemeralFirst + 1))) {
   host_.register_protocol(ipproto::kUdp,
-                          ProtocolHandler{[this](Instant now, const Ipv4Header& h, Bytes p, Bytes d) {
-                                            on_datagram(now, h, p, d);
-                                          },
+                          ProtocolHandler{[this](Instant now, const Ipv4Header& h, Bytes p, Bytes d,
+                                                 const RxInfo& rx) { on_datagram(now, h, p, d, rx); },
                                           [this](Instant, const IcmpMessage& m, const QuotedDatagram& q) {
                                             on_icmp_error(m, q);
                                           }});
@@ -138,7 +137,7 @@ SockResult<std::size_t> UdpLayer::send_to(Instant now, SocketId id, Bytes data, 
   Result<void, SendError> r = Unexpected{SendError::NoBuffers};
   // The one copy of the payload: from the caller's buffer into the frame.
   if (PacketRef p = host_.transport_buffer(len)) {
-    d.emit(MutBytes(p->append(len), len), *src_for_sum, dst->ip);
+    d.emit(MutBytes(p->append(len), len), *src_for_sum, dst->ip, host_.checksum_mode_to(dst->ip));
     r = host_.send_transport(now, *src_for_sum, dst->ip, ipproto::kUdp, std::move(p));
   }
   if (!r) {
@@ -183,8 +182,9 @@ void UdpLayer::enqueue(SocketId id, Socket& s, SocketAddress from, Bytes payload
   if (notify_) notify_(id);
 }
 
-void UdpLayer::on_datagram(Instant now, const Ipv4Header& h, Bytes payload, Bytes datagram) {
-  auto u = UdpDatagram::parse(payload, h.src, h.dst);
+void UdpLayer::on_datagram(Instant now, const Ipv4Header& h, Bytes payload, Bytes datagram,
+                           const RxInfo& rx) {
+  auto u = UdpDatagram::parse(payload, h.src, h.dst, /*verify_checksum=*/!rx.checksum_verified);
   if (!u) {
     if (u.error() == WireError::BadChecksum) {
       ++stats_.bad_checksum;

@@ -98,7 +98,7 @@ class UdpLayer {
 
   Socket& sock(SocketId id) { return sockets_.at(id); }
   const Socket& sock(SocketId id) const { return sockets_.at(id); }
-  void on_datagram(Instant now, const Ipv4Header& h, Bytes payload, Bytes datagram);
+  void on_datagram(Instant now, const Ipv4Header& h, Bytes payload, Bytes datagram, const RxInfo& rx);
   void on_icmp_error(const IcmpMessage& m, const QuotedDatagram& q);
   bool port_conflict(SocketId id, SocketAddress local, bool reuse) const;
   std::optional<std::uint16_t> ephemeral_port();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 #include "base/checksum.hpp"
 #include "wire/ipv4.hpp"
@@ -62,14 +63,18 @@ WireResult<TcpSegment> TcpSegment::parse(Bytes segment, Ipv4Address src, Ipv4Add
   return s;
 }
 
-void TcpSegment::emit(MutBytes out, Ipv4Address src, Ipv4Address dst) const {
+void TcpSegment::emit(MutBytes out, Ipv4Address src, Ipv4Address dst, ChecksumMode mode) const {
   assert(out.size() == buffer_len() && buffer_len() <= 0xffff);
   std::uint8_t* p = out.data();
   const std::size_t hlen = header_len();
   // The payload first (it may already lie in out, even where the header
-  // goes), summed as it is copied.
+  // goes), summed as it is copied unless the checksum is left partial.
   ChecksumAccumulator payload_sum;
-  payload_sum.add_copy(out.subspan(hlen), payload);
+  if (mode == ChecksumMode::kFull) {
+    payload_sum.add_copy(out.subspan(hlen), payload);
+  } else if (!payload.empty()) {
+    std::memmove(p + hlen, payload.data(), payload.size());
+  }
   store_be16(p, src_port);
   store_be16(p + 2, dst_port);
   store_be32(p + 4, seq.raw());
@@ -82,6 +87,10 @@ void TcpSegment::emit(MutBytes out, Ipv4Address src, Ipv4Address dst) const {
   options.emit(out.subspan(TcpView::kMinHeaderLen, hlen - TcpView::kMinHeaderLen));
   ChecksumAccumulator acc;
   add_pseudo_header(acc, src, dst, ipproto::kTcp, static_cast<std::uint16_t>(out.size()));
+  if (mode == ChecksumMode::kPartial) {
+    store_be16(p + 16, acc.folded());
+    return;
+  }
   acc.add(out.first(hlen));
   // hlen is a multiple of 4, so the payload's folded sum is one more 16-bit
   // word of the same sum (RFC 1071 §2(A): the order of summing is free).

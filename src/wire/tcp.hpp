@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/address.hpp"
+#include "base/checksum.hpp"
 #include "base/bytes.hpp"
 #include "wire/error.hpp"
 #include "wire/seq_num.hpp"
@@ -89,8 +90,9 @@ struct TcpSegment {
     return static_cast<std::uint32_t>(payload.size()) + (flags.syn() ? 1 : 0) + (flags.fin() ? 1 : 0);
   }
   // Writes header, options and payload (copied unless already in place)
-  // with the checksum. out.size() == buffer_len().
-  void emit(MutBytes out, Ipv4Address src, Ipv4Address dst) const;
+  // with the checksum, or only its pseudo-header part (ChecksumMode).
+  // out.size() == buffer_len().
+  void emit(MutBytes out, Ipv4Address src, Ipv4Address dst, ChecksumMode mode = ChecksumMode::kFull) const;
   bool operator==(const TcpSegment& o) const;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 #include "base/checksum.hpp"
 #include "wire/ipv4.hpp"
@@ -32,13 +33,17 @@ WireResult<UdpDatagram> UdpDatagram::parse(Bytes datagram, Ipv4Address src, Ipv4
   return UdpDatagram{v->src_port(), v->dst_port(), v->payload()};
 }
 
-void UdpDatagram::emit(MutBytes out, Ipv4Address src, Ipv4Address dst) const {
+void UdpDatagram::emit(MutBytes out, Ipv4Address src, Ipv4Address dst, ChecksumMode mode) const {
   assert(out.size() == buffer_len() && buffer_len() <= 0xffff);
   std::uint8_t* p = out.data();
   // The payload first (it may already lie in out, even where the header
-  // goes), summed as it is copied.
+  // goes), summed as it is copied unless the checksum is left partial.
   ChecksumAccumulator payload_sum;
-  payload_sum.add_copy(out.subspan(UdpView::kHeaderLen), payload);
+  if (mode == ChecksumMode::kFull) {
+    payload_sum.add_copy(out.subspan(UdpView::kHeaderLen), payload);
+  } else if (!payload.empty()) {
+    std::memmove(p + UdpView::kHeaderLen, payload.data(), payload.size());
+  }
   const auto len = static_cast<std::uint16_t>(buffer_len());
   store_be16(p, src_port);
   store_be16(p + 2, dst_port);
@@ -46,6 +51,10 @@ void UdpDatagram::emit(MutBytes out, Ipv4Address src, Ipv4Address dst) const {
   store_be16(p + 6, 0);
   ChecksumAccumulator acc;
   add_pseudo_header(acc, src, dst, ipproto::kUdp, len);
+  if (mode == ChecksumMode::kPartial) {
+    store_be16(p + 6, acc.folded());
+    return;
+  }
   acc.add(out.first(UdpView::kHeaderLen));
   // The 8-byte header keeps the payload on a 16-bit word boundary: its
   // folded sum is one more word of the same sum (RFC 1071 §2(A)).

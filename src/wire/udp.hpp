@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "base/address.hpp"
+#include "base/checksum.hpp"
 #include "base/bytes.hpp"
 #include "wire/error.hpp"
 
@@ -43,7 +44,7 @@ struct UdpDatagram {
   std::size_t buffer_len() const { return UdpView::kHeaderLen + payload.size(); }
   // Writes header + payload (copied unless already in place) with the
   // checksum. out.size() == buffer_len() <= 65535.
-  void emit(MutBytes out, Ipv4Address src, Ipv4Address dst) const;
+  void emit(MutBytes out, Ipv4Address src, Ipv4Address dst, ChecksumMode mode = ChecksumMode::kFull) const;
   bool operator==(const UdpDatagram& o) const;
 };
 

@@ -157,7 +157,7 @@ TEST_F(NarrowLink, DontFragmentGetsFragNeededWithTheNextHopMtu) {
 
 TEST_F(Routed, ProtocolHandlersReceiveDatagramsAndIcmpErrors) {
   std::vector<std::string> got;
-  b.register_protocol(253, ProtocolHandler{[&](Instant, const Ipv4Header& h, Bytes p, Bytes) {
+  b.register_protocol(253, ProtocolHandler{[&](Instant, const Ipv4Header& h, Bytes p, Bytes, const RxInfo&) {
                                              got.push_back(h.src.to_string() + " " + std::string(p.begin(), p.end()));
                                            },
                                            nullptr});
@@ -184,7 +184,7 @@ TEST_F(Routed, ProtocolHandlersReceiveDatagramsAndIcmpErrors) {
 // reaches the receiving transport.
 TEST_F(Routed, EcnCodepointCrossesTheRouterToTheTransport) {
   std::vector<std::uint8_t> got;
-  b.register_protocol(253, ProtocolHandler{[&](Instant, const Ipv4Header& h, Bytes, Bytes) { got.push_back(h.ecn); },
+  b.register_protocol(253, ProtocolHandler{[&](Instant, const Ipv4Header& h, Bytes, Bytes, const RxInfo&) { got.push_back(h.ecn); },
                                            nullptr});
   const std::uint8_t byte = 0x42;
   for (std::uint8_t cp : {0, 1, 2, 3}) {

@@ -96,6 +96,39 @@ TEST(WireProperty, TcpRoundTrip) {
   }
 }
 
+// Checksum offload's partial checksum (ChecksumMode::kPartial): the field
+// holds the pseudo-header's sum only, so the segment does not verify as it
+// is; completing it gives exactly the bytes of a full emit.
+TEST(WireProperty, PartialChecksumsCompleteToTheFullOnes) {
+  Rng r(61);
+  int unverified_tcp = 0, unverified_udp = 0;
+  for (int i = 0; i < kIterations; ++i) {
+    Storage s;
+    const TcpSegment t = testing::random_tcp(r, s);
+    const Ipv4Address src = testing::random_ip(r), dst = testing::random_ip(r);
+    Frame full(t.buffer_len()), partial(t.buffer_len());
+    t.emit(full, src, dst);
+    t.emit(partial, src, dst, ChecksumMode::kPartial);
+    if (!TcpSegment::parse(partial, src, dst).ok()) ++unverified_tcp;
+    auto lenient = TcpSegment::parse(partial, src, dst, /*verify_checksum=*/false);
+    ASSERT_TRUE(lenient.ok());
+    EXPECT_EQ(*lenient, t) << "only the checksum differs";
+    complete_partial_checksum(partial, 16);
+    ASSERT_TRUE(std::equal(full.begin(), full.end(), partial.begin())) << i;
+
+    const UdpDatagram u = testing::random_udp(r, s);
+    Frame ufull(u.buffer_len()), upartial(u.buffer_len());
+    u.emit(ufull, src, dst);
+    u.emit(upartial, src, dst, ChecksumMode::kPartial);
+    if (!UdpDatagram::parse(upartial, src, dst).ok()) ++unverified_udp;
+    complete_partial_checksum(upartial, 6);
+    if (load_be16(upartial.data() + 6) == 0) store_be16(upartial.data() + 6, 0xffff);  // RFC 768
+    ASSERT_TRUE(std::equal(ufull.begin(), ufull.end(), upartial.begin())) << i;
+  }
+  EXPECT_GT(unverified_tcp, kIterations * 9 / 10) << "a partial checksum is not a valid one";
+  EXPECT_GT(unverified_udp, kIterations * 9 / 10);
+}
+
 // emit copies the payload (and sums it as it copies): a payload already in
 // place, or lying where the header goes, gives the same bytes as one from
 // separate storage.
