@@ -78,6 +78,10 @@ asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The Release build and all its tests, then the sanitizer build and its
+# tests (CI: .ci/run, 25 min on 2 cores). What runs in which stage, the
+# smaller sizes ctest gives the long interop scripts and why, and how CTest
+# schedules them: tests/README.md.
 test: test-unit asan
 
 fuzz-build: deps $(ASAN_BUILD)/build.ninja

@@ -72,7 +72,10 @@ check "A: wirestack received Linux's 1 MiB intact" [ "$(sha "$LAB_DIR/ws_recv_a"
 check "A: Linux received wirestack's 1 MiB intact (sent after Linux's FIN)" \
   [ "$(sha "$LAB_DIR/linux_recv_a")" = "$(sha "$LAB_DIR/ws_data")" ]
 judge "A" "$LAB_OUT/server.pcap" "$LAB_LINUX_IP" "$LAB_WS_IP"
-check_pcap "$LAB_OUT/server.pcap" "${FLOW_CONTROL_WARNINGS[@]}"
+# A D-SACK is allowed as in every bulk transfer (DUP_WARNINGS, lib.sh):
+# Linux's tail loss probe when wirestack read the TAP late on a busy
+# machine (seen once in a ctest run on a loaded machine).
+check_pcap "$LAB_OUT/server.pcap" "${FLOW_CONTROL_WARNINGS[@]}" "${DUP_WARNINGS[@]}"
 
 log "== B: wirestack client half-closes first, Linux server sends afterwards"
 start_bg socat -t 60 TCP-LISTEN:5003,reuseaddr \
@@ -91,6 +94,6 @@ check "B: Linux received wirestack's 1 MiB intact" [ "$(sha "$LAB_DIR/linux_recv
 check "B: wirestack received Linux's 1 MiB intact (sent after wirestack's FIN)" \
   [ "$(sha "$LAB_DIR/ws_recv_b")" = "$(sha "$LAB_DIR/linux_data")" ]
 judge "B" "$LAB_OUT/client.pcap" "$LAB_WS_IP" "$LAB_LINUX_IP"
-check_pcap "$LAB_OUT/client.pcap" "${FLOW_CONTROL_WARNINGS[@]}"
+check_pcap "$LAB_OUT/client.pcap" "${FLOW_CONTROL_WARNINGS[@]}" "${DUP_WARNINGS[@]}"
 
 finish
