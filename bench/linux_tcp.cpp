@@ -92,6 +92,7 @@ LinuxBulkResult linux_bulk(const Pattern& pat, std::uint64_t total, const LinuxO
   std::string server_error, client_error;
   std::uint64_t received = 0, sent = 0;
   Clock::time_point t_end;
+  const double cpu0 = process_cpu_seconds();
   const auto t0 = Clock::now();
   std::thread server([&, lfd = l.fd] {
     Fd s(::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC));
@@ -132,6 +133,7 @@ LinuxBulkResult linux_bulk(const Pattern& pat, std::uint64_t total, const LinuxO
   res.sndbuf = get_int(c.fd, SOL_SOCKET, SO_SNDBUF);
   ::shutdown(c.fd, SHUT_WR);  // the FIN: the server's end of stream stops the clock
   server.join();
+  res.fig.cpu_s_per_gib = (process_cpu_seconds() - cpu0) / (static_cast<double>(total) / (1u << 30));
   if (!client_error.empty() || !server_error.empty())
     fail(server_error.empty() ? client_error : server_error);
   if (received != total) fail(fmt::format("received {} of {} bytes", received, total));

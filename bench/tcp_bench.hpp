@@ -3,6 +3,9 @@
 // figure is reported, and the Linux reference's entry points.
 #pragma once
 
+#include <sys/resource.h>
+#include <sys/time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -20,6 +23,16 @@ inline constexpr std::size_t kUserBuffer = 64 * 1024;  // send/recv size on both
 
 inline double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// CPU time of the whole process so far, user + system, every thread (for
+// Linux's loopback that includes the kernel's TCP work, done in the
+// sending and receiving threads' system calls and softirqs).
+inline double process_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
 }
 
 // ---- the byte stream both stacks carry ---------------------------------------
@@ -52,6 +65,7 @@ class Pattern {
 struct Figure {
   std::optional<double> value;  // none: failed or not supported
   std::string note;             // why not
+  std::optional<double> cpu_s_per_gib;  // bulk runs: process CPU seconds per GiB carried
 };
 
 [[noreturn]] inline void fail(const std::string& why) { throw std::runtime_error(why); }

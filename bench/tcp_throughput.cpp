@@ -124,6 +124,7 @@ WsBulkResult ws_bulk(const Pattern& pat, std::uint64_t total, std::size_t buffer
   bool closed = false, eof = false;
   const Instant v0 = n.sim.now();
   const std::uint64_t e0 = n.sim.stats().events;
+  const double cpu0 = process_cpu_seconds();
   const auto t0 = Clock::now();
   n.c_dirty = n.s_dirty = true;
   while (!eof) {
@@ -169,6 +170,7 @@ WsBulkResult ws_bulk(const Pattern& pat, std::uint64_t total, std::size_t buffer
     if (!eof) n.step("bulk transfer");
   }
   const double secs = seconds_since(t0);
+  res.fig.cpu_s_per_gib = (process_cpu_seconds() - cpu0) / (static_cast<double>(total) / (1u << 30));
   if (received != total) fail(fmt::format("received {} of {} bytes", received, total));
   res.fig.value = static_cast<double>(total) * 8 / secs / 1e9;
   res.virtual_seconds = (n.sim.now() - v0).as_seconds();
@@ -379,31 +381,41 @@ int main(int argc, char** argv) {
       lx_conn_m = measure<LinuxConnResult>(o.repeat, [&] { return linux_connections(o.conns); });
   }
 
-  std::vector<std::array<std::string, 4>> table = {
-      {"test", "wirestack", "Linux", "ratio (ws/Linux)"}};
+  const auto cpu = [](const Figure& f) {
+    return f.cpu_s_per_gib ? fmt::format("{:.3f}", *f.cpu_s_per_gib) : std::string("-");
+  };
+  std::vector<std::array<std::string, 6>> table = {
+      {"test", "wirestack", "Linux", "ratio (ws/Linux)", "ws CPU s/GiB", "Linux CPU s/GiB"}};
   table.push_back({"bulk TCP, MTU 1500 (Gbit/s)", cell(ws_bulk_m.best.fig, 3),
-                   cell(lx1500.best.fig, 3), ratio(ws_bulk_m.best.fig, lx1500.best.fig)});
+                   cell(lx1500.best.fig, 3), ratio(ws_bulk_m.best.fig, lx1500.best.fig),
+                   cpu(ws_bulk_m.best.fig), cpu(lx1500.best.fig)});
   table.push_back({"bulk TCP, loopback MTU 65535 (Gbit/s)", cell(ws_lo_m.best.fig, 3),
-                   cell(lxlo.best.fig, 3), ratio(ws_lo_m.best.fig, lxlo.best.fig)});
+                   cell(lxlo.best.fig, 3), ratio(ws_lo_m.best.fig, lxlo.best.fig), cpu(ws_lo_m.best.fig),
+                   cpu(lxlo.best.fig)});
   if (o.conns != 0) {
     table.push_back({"connections/s (1 byte each way)", cell(ws_conn_m.best.fig, 0),
-                     cell(lx_conn_m.best.fig, 0), ratio(ws_conn_m.best.fig, lx_conn_m.best.fig)});
+                     cell(lx_conn_m.best.fig, 0), ratio(ws_conn_m.best.fig, lx_conn_m.best.fig), "-", "-"});
   }
-  std::array<std::size_t, 4> width{};
+  std::array<std::size_t, 6> width{};
   for (const auto& r : table) {
     for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
   }
   for (std::size_t n = 0; n < table.size(); ++n) {
     const auto& r = table[n];
-    fmt::print("{:<{}}  {:>{}}  {:>{}}  {:>{}}\n", r[0], width[0], r[1], width[1], r[2], width[2],
-               r[3], width[3]);
+    std::string line = fmt::format("{:<{}}", r[0], width[0]);
+    for (std::size_t i = 1; i < r.size(); ++i) line += fmt::format("  {:>{}}", r[i], width[i]);
+    fmt::print("{}\n", line);
     if (n == 0) {
-      fmt::print("{:-<{}}  {:-<{}}  {:-<{}}  {:-<{}}\n", "", width[0], "", width[1], "", width[2],
-                 "", width[3]);
+      std::string rule(width[0], '-');
+      for (std::size_t i = 1; i < r.size(); ++i) rule += "  " + std::string(width[i], '-');
+      fmt::print("{}\n", rule);
     }
   }
 
   fmt::print("\nnotes:\n");
+  fmt::print(
+      "- CPU s/GiB: the process's CPU time (user + system, all threads) during the best run, per GiB "
+      "carried; both sides include checking every byte received\n");
   if (run_ws) {
     const WsBulkResult& b = ws_bulk_m.best;
     fmt::print(

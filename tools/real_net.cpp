@@ -32,6 +32,11 @@ void add_real_options(CLI::App* cmd, RealOptions& o) {
       ->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed of --loss's drops: the same seed drops the same frames of each direction")
       ->capture_default_str();
+  cmd->add_option("--mtu", o.mtu,
+                  "Set the TAP's MTU to N (68..65535; e.g. 9000 for jumbo frames) and use it for wirestack's "
+                  "interface; without it, the TAP's MTU as it is")
+      ->type_name("N")
+      ->check(CLI::Range(68, 65535));
   cmd->add_flag("--tcp-stats", o.tcp_stats,
                 "At exit, print on stderr the TCP counters summed over every connection (those that are not 0: "
                 "retransmissions by cause, RTO expiries, SACK blocks sent and received, path MTU reductions, ...), "
@@ -92,6 +97,10 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
   auto tap = runtime::TapDevice::open(o.tap);
   if (!tap) return Unexpected{tap.error()};
   h->tap_.emplace(std::move(*tap));
+  if (o.mtu != 0) {
+    if (o.mtu < 68 || o.mtu > 65535) return Unexpected{std::string("--mtu: 68..65535")};
+    if (auto r = h->tap_->set_mtu(o.mtu); !r) return Unexpected{"--mtu: " + r.error()};
+  }
   auto mtu = h->tap_->mtu();
   if (!mtu) return Unexpected{mtu.error()};
   if (!o.pcap.empty()) {

@@ -109,6 +109,18 @@ Result<int, std::string> TapDevice::mtu() const {
   return req.ifr_mtu;
 }
 
+Result<void, std::string> TapDevice::set_mtu(int mtu) {
+  IoctlSocket s;
+  if (s.fd() < 0) return Unexpected{errno_text("socket")};
+  ifreq req;
+  copy_name(req, name_);
+  req.ifr_mtu = mtu;
+  if (::ioctl(s.fd(), SIOCSIFMTU, &req) < 0) {
+    return Unexpected{errno_text("SIOCSIFMTU " + name_ + " " + std::to_string(mtu))};
+  }
+  return {};
+}
+
 Result<std::size_t, std::string> TapDevice::read(MutBytes buf) {
   for (;;) {
     const ssize_t n = ::read(fd_, buf.data(), buf.size());

@@ -32,6 +32,9 @@ class TapDevice {
   const std::string& name() const { return name_; }
   // The kernel-side MTU of the interface (SIOCGIFMTU), e.g. 1500.
   Result<int, std::string> mtu() const;
+  // Sets it (SIOCSIFMTU; root or CAP_NET_ADMIN): both the kernel and the
+  // stack behind the TAP then send frames up to mtu + 14 bytes.
+  Result<void, std::string> set_mtu(int mtu);
 
   // One frame into `buf`: its length, 0 when nothing is waiting (EAGAIN),
   // or an error message.

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include "apps/services.hpp"
 #include "runtime/realtime_loop.hpp"
 #include "runtime/tap.hpp"
+#include "tcp/tcp_layer.hpp"
 
 namespace ws::runtime {
 namespace {
@@ -147,13 +149,15 @@ class TapLab : public ::testing::Test {
     auto t = TapDevice::open("wst0");
     ASSERT_TRUE(t) << t.error();
     tap.emplace(std::move(*t));
+    ASSERT_TRUE(tap->set_mtu(mtu)) << "SIOCSIFMTU";
     ASSERT_EQ(std::system("ip link set lo up && ip addr add 192.0.2.1/24 dev wst0"), 0);
     StackConfig config;
     config.host.name = "wirestack";
     config.host.seed = 42;
     stack = std::make_unique<Stack>(config);
     loop = std::make_unique<RealtimeLoop>();
-    const IfIndex i = stack->host().add_interface({"wst0", MacAddress({0x02, 0, 0xc0, 0, 2, 2}), 1500});
+    const IfIndex i = stack->host().add_interface(
+        {"wst0", MacAddress({0x02, 0, 0xc0, 0, 2, 2}), static_cast<std::uint16_t>(mtu)});
     stack->host().add_address(loop->now(), i, Ipv4Cidr(Ipv4Address(192, 0, 2, 2), 24));
     loop->attach(*stack, *tap);
   }
@@ -168,6 +172,7 @@ class TapLab : public ::testing::Test {
     return a;
   }
 
+  int mtu = 1500;  // of the TAP and the stack's interface; set before SetUp
   std::optional<TapDevice> tap;
   std::unique_ptr<Stack> stack;
   std::optional<SockResult<void>> service;  // set only if the service ended
@@ -243,6 +248,49 @@ TEST_F(TapLab, KernelTcpClientEchoesAMegabyteAndHalfCloses) {
   EXPECT_TRUE(got == sent);
   EXPECT_EQ(stats.accepted, 1u);
   EXPECT_EQ(stats.bytes_in, sent.size());
+  ::close(k);
+}
+
+// Jumbo frames on the TAP (MTU 9000 on both sides): the kernel and
+// wirestack agree on MSS 8960, and 2 MiB cross in 9000-byte datagrams.
+class TapLabJumbo : public TapLab {
+ protected:
+  TapLabJumbo() { mtu = 9000; }
+};
+
+TEST_F(TapLabJumbo, KernelTcpClientUsesTheLargerMss) {
+  ASSERT_TRUE(tap->mtu());
+  ASSERT_EQ(*tap->mtu(), 9000);
+  apps::ServiceConfig sc;
+  sc.bind = {Ipv4Address::any(), 9};
+  apps::ServiceStats stats;
+  loop->spawn(app::store_result(apps::stream_service(*loop, *stack, apps::EchoKind::Discard, sc, stats, {}), service));
+  const int k = kernel_socket(SOCK_STREAM);
+  ASSERT_GE(k, 0);
+  const std::string sent(2 << 20, 'j');
+  int kernel_mss = 0;
+  auto client = [](RealtimeLoop& l, int fd, const std::string& data, int& mss) -> app::Task<void> {
+    co_await app::sleep(l, Duration::millis(5));
+    const sockaddr_in dst = addr("192.0.2.2", 9);
+    ::connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof dst);  // EINPROGRESS
+    std::size_t off = 0;
+    while (off < data.size()) {
+      const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n > 0) off += static_cast<std::size_t>(n);
+      if (n < 0 && errno != EAGAIN && errno != ENOTCONN && errno != EINPROGRESS) co_return;
+      if (n <= 0) co_await app::sleep(l, Duration::micros(200));
+    }
+    socklen_t len = sizeof mss;
+    ::getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len);
+    ::shutdown(fd, SHUT_WR);
+  };
+  const auto id = loop->spawn(client(*loop, k, sent, kernel_mss));
+  ASSERT_TRUE(loop->run_until_done(id, Duration::seconds(20)));
+  loop->run_for(Duration::millis(200));  // the last segments and the FIN
+  EXPECT_EQ(stats.bytes_in, sent.size());
+  // 9000 − 40, less 12 for timestamps (both sides use them).
+  EXPECT_EQ(kernel_mss, 8948) << "the kernel's MSS towards wirestack";
+  EXPECT_LE(stack->tcp().stats().segments_received, sent.size() / 8000 + 50) << "jumbo segments, not 1448-byte ones";
   ::close(k);
 }
 
