@@ -6,7 +6,7 @@
 #   Linux -> Linux      veth pair between two namespaces (MTU 1500)
 #                       once as configured (TSO/GSO/GRO on) and once with
 #                       the offloads off (every segment at most one MTU,
-#                       like the TAP, which has no offloads)
+#                       like the plain TAP)
 #   Linux -> wirestack  head -c BYTES /dev/zero | socat -u -b 262144 STDIN TCP:...
 #                       into `wirestack nc -l PORT </dev/null | wc -c`
 #   wirestack -> Linux  head -c BYTES /dev/zero | wirestack nc 192.0.2.1 PORT
@@ -109,9 +109,20 @@ if [ "$have_wirestack" = 1 ]; then
           "$LAB_NS" "head -c $BYTES /dev/zero | '$WIRESTACK' nc $WS_COMMON $LAB_LINUX_IP $PORT"; then
     row from_ws "wirestack -> Linux (TAP)"
   else rc=1; fi
+  # The same with virtio-net offloads (--offload on): the kernel hands
+  # wirestack its TSO super-packets and partial checksums, and completes
+  # wirestack's checksums. wirestack itself does not send super-segments yet.
+  if xfer "$LAB_NS" "'$WIRESTACK' nc $WS_COMMON --offload on -l $PORT </dev/null | wc -c" \
+          "$LAB_NS" "$(linux_send "$LAB_WS_IP")"; then
+    row to_ws_off "Linux -> wirestack (TAP, offloads)"
+  else rc=1; fi
+  if xfer "$LAB_NS" "$LINUX_RECV" \
+          "$LAB_NS" "head -c $BYTES /dev/zero | '$WIRESTACK' nc $WS_COMMON --offload on $LAB_LINUX_IP $PORT"; then
+    row from_ws_off "wirestack -> Linux (TAP, offloads)"
+  else rc=1; fi
   read -r rxd txd <<<"$(tap_drops)"
   log "  TAP drops on the Linux side: rx $rxd, tx $txd"
-  for key in to_ws from_ws; do
+  for key in to_ws from_ws to_ws_off from_ws_off; do
     [ -n "${MBPS[$key]:-}" ] || continue
     for ref in veth veth_nooff; do
       [ -n "${MBPS[$ref]:-}" ] || continue

@@ -32,6 +32,13 @@ void add_real_options(CLI::App* cmd, RealOptions& o) {
       ->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed of --loss's drops: the same seed drops the same frames of each direction")
       ->capture_default_str();
+  cmd->add_option("--offload", o.offload,
+                  "Virtio-net offloads on the TAP (IFF_VNET_HDR): the kernel hands over its TSO super-packets "
+                  "and partial checksums, and completes wirestack's checksums; where the kernel refuses, a plain "
+                  "TAP with a line on stderr. Off by default for now: a capture (--pcap) then shows the kernel's "
+                  "super-packets as the single frames wirestack received")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   cmd->add_option("--mtu", o.mtu,
                   "Set the TAP's MTU to N (68..65535; e.g. 9000 for jumbo frames) and use it for wirestack's "
                   "interface; without it, the TAP's MTU as it is")
@@ -94,7 +101,7 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
     if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
   }
   std::unique_ptr<RealHost> h(new RealHost());
-  auto tap = runtime::TapDevice::open(o.tap);
+  auto tap = runtime::TapDevice::open(o.tap, true, o.offload == "on");
   if (!tap) return Unexpected{tap.error()};
   h->tap_.emplace(std::move(*tap));
   if (o.mtu != 0) {
@@ -132,7 +139,11 @@ Result<std::unique_ptr<RealHost>, std::string> RealHost::open(const RealOptions&
   if (o.loss > 0) h->loss_.emplace(o.loss, o.seed);
   Host& host = h->stack_->host();
   const auto ip_mtu = static_cast<std::uint16_t>(std::clamp(*mtu, 68, 65535));
-  const IfIndex iface = host.add_interface({o.tap, mac, ip_mtu});
+  if (o.offload == "on" && !h->tap_->offload()) {
+    std::fprintf(stderr, "wirestack: %s: virtio-net offloads refused (%s); plain TAP\n", o.tap.c_str(),
+                 h->tap_->offload_error().c_str());
+  }
+  const IfIndex iface = host.add_interface({o.tap, mac, ip_mtu, h->tap_->offload()});
   host.add_address(h->loop_->now(), iface, *cidr);
   if (gateway) host.set_default_gateway(*gateway, iface);
   h->loop_->attach(*h->stack_, *h->tap_, h->pcap_ ? &*h->pcap_ : nullptr, h->loss_ ? &*h->loss_ : nullptr);

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "base/checksum.hpp"
+
 namespace ws {
 
 PacketBuffer::PacketBuffer(std::size_t capacity, std::size_t headroom)
@@ -13,6 +15,13 @@ bool PacketBuffer::append(Bytes b) {
   if (b.size() > tailroom()) return false;
   if (!b.empty()) std::memcpy(append(b.size()), b.data(), b.size());
   return true;
+}
+
+void PacketBuffer::complete_checksum() {
+  if (!has_partial_checksum()) return;
+  const PartialChecksum c = partial_checksum();
+  complete_partial_checksum(bytes().subspan(c.start), c.field);
+  csum_start_ = 0;
 }
 
 void PoolReturn::operator()(PacketBuffer* b) const {

@@ -62,13 +62,36 @@ class PacketBuffer {
   void reset(std::size_t headroom = kDefaultHeadroom) {
     assert(headroom <= capacity_);
     head_ = tail_ = headroom;
+    csum_start_ = 0;
   }
+
+  // Checksum offload (ChecksumMode::kPartial, base/checksum.hpp): the
+  // transport header starting `start` bytes after data() carries a partial
+  // checksum in its field at `field`; whoever sends the bytes completes it
+  // or asks the device to. Positions survive prepend() of lower headers.
+  struct PartialChecksum {
+    std::size_t start;  // from data()
+    std::uint16_t field;
+  };
+  void set_partial_checksum(std::size_t start, std::uint16_t field) {
+    csum_start_ = head_ + start + 1;
+    csum_field_ = field;
+  }
+  bool has_partial_checksum() const { return csum_start_ != 0; }
+  PartialChecksum partial_checksum() const {
+    assert(has_partial_checksum() && csum_start_ - 1 >= head_);
+    return {csum_start_ - 1 - head_, csum_field_};
+  }
+  // Completes the partial checksum in place (complete_partial_checksum).
+  void complete_checksum();
 
  private:
   std::unique_ptr<std::uint8_t[]> storage_;
   std::size_t capacity_;
   std::size_t head_;
   std::size_t tail_;
+  std::size_t csum_start_ = 0;  // 1 + absolute offset of the transport header; 0: none
+  std::uint16_t csum_field_ = 0;
 };
 
 // Returns a buffer to its pool when the handle is destroyed.

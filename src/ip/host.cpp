@@ -131,6 +131,14 @@ std::optional<Ipv4Address> Host::source_address_for(Ipv4Address dst) const {
   return addrs.front().address();
 }
 
+ChecksumMode Host::checksum_mode_to(Ipv4Address dst) const {
+  if (is_local_address(dst)) return ChecksumMode::kPartial;
+  if (dst.is_broadcast()) return ChecksumMode::kFull;
+  auto route = routes_.lookup(dst);
+  const bool offload = route && ifaces_[route->iface]->cfg.tx_checksum_offload;
+  return offload ? ChecksumMode::kPartial : ChecksumMode::kFull;
+}
+
 std::optional<std::uint16_t> Host::mtu_towards(Ipv4Address dst) const {
   if (is_local_address(dst)) return kLoopbackMtu;
   auto route = routes_.lookup(dst);
@@ -140,7 +148,7 @@ std::optional<std::uint16_t> Host::mtu_towards(Ipv4Address dst) const {
 
 // --- driver interface -------------------------------------------------------
 
-void Host::receive(Instant now, IfIndex iface, Bytes frame) {
+void Host::receive(Instant now, IfIndex iface, Bytes frame, const RxInfo& rx) {
   ++stats_.rx_frames;
   auto eth = EthernetView::check(frame);
   if (!eth) {
@@ -154,7 +162,7 @@ void Host::receive(Instant now, IfIndex iface, Bytes frame) {
   }
   switch (eth->ethertype()) {
     case ethertype::kArp: receive_arp(now, iface, eth->payload()); break;
-    case ethertype::kIpv4: receive_ipv4(now, iface, eth->payload()); break;
+    case ethertype::kIpv4: receive_ipv4(now, iface, eth->payload(), rx); break;
     default: ++stats_.rx_unknown_ethertype; break;
   }
 }
@@ -258,7 +266,7 @@ void Host::arp_resolution_failed(Instant now, IfIndex iface, Ipv4Address ip,
 
 // --- IPv4 ingress (RFC 791, RFC 1122 §3.2.1) -----------------------------------
 
-void Host::receive_ipv4(Instant now, IfIndex iface, Bytes packet) {
+void Host::receive_ipv4(Instant now, IfIndex iface, Bytes packet, const RxInfo& rx) {
   ++stats_.ip_rx;
   auto h = Ipv4Header::parse(packet);
   if (!h) {
@@ -293,7 +301,7 @@ void Host::receive_ipv4(Instant now, IfIndex iface, Bytes packet) {
     if (auto whole = reassembler_.add(now, *h, datagram)) receive_reassembled(now, *whole);
     return;
   }
-  deliver_local(now, *h, datagram, datagram.subspan(h->header_len()), to_broadcast);
+  deliver_local(now, *h, datagram, datagram.subspan(h->header_len()), to_broadcast, rx);
 }
 
 void Host::receive_reassembled(Instant now, Bytes datagram) {
@@ -453,7 +461,10 @@ Result<void, SendError> Host::send_transport(Instant now, Ipv4Address src, Ipv4A
                                              std::optional<std::uint8_t> ttl, std::uint8_t ecn) {
   auto o = prepare_send(src, dst, protocol, segment->size(), dont_frag, ttl, ecn);
   if (!o) return Unexpected{o.error()};
-  if (o->h.total_len() > o->mtu) return send_fragmented(now, *o, segment->bytes());
+  if (o->h.total_len() > o->mtu) {
+    segment->complete_checksum();  // no device sums fragments for us
+    return send_fragmented(now, *o, segment->bytes());
+  }
   if (o->local) return send_looped(now, *o, std::move(segment));
   send_prepared(now, *o, std::move(segment));
   return {};

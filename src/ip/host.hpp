@@ -41,6 +41,11 @@ struct InterfaceConfig {
   std::string name = "eth0";
   MacAddress mac;
   std::uint16_t mtu = 1500;  // IP MTU: the largest IPv4 datagram sent unfragmented
+  // Checksum offload on transmit: TCP and UDP leave their checksums
+  // partial (PacketBuffer::partial_checksum) and the driver has the device
+  // complete them (runtime/tap.hpp, virtio-net headers). Only a driver
+  // that does so may set it.
+  bool tx_checksum_offload = false;
 };
 
 struct HostConfig {
@@ -160,7 +165,8 @@ class Host {
   const ArpCache& arp_cache(IfIndex iface) const;
 
   // --- driver interface ------------------------------------------------
-  void receive(Instant now, IfIndex iface, Bytes frame);
+  // `rx`: what the device vouches for (a virtio-net header's checksum flags).
+  void receive(Instant now, IfIndex iface, Bytes frame, const RxInfo& rx = {});
   void poll(Instant now);
   Instant poll_at() const;
   std::optional<TxFrame> pop_transmit();
@@ -197,9 +203,8 @@ class Host {
   static constexpr std::uint16_t kLoopbackMtu = 0xffff;
   // How a transport checksums a datagram to dst: left partial when it
   // stays on this host (its receiver gets RxInfo::checksum_verified).
-  ChecksumMode checksum_mode_to(Ipv4Address dst) const {
-    return is_local_address(dst) ? ChecksumMode::kPartial : ChecksumMode::kFull;
-  }
+  // Also partial towards an interface with tx_checksum_offload.
+  ChecksumMode checksum_mode_to(Ipv4Address dst) const;
   // Whether a datagram src → dst of `protocol` that satisfies `match` is
   // still waiting in this host: in the ARP queue of dst's next hop, or in
   // the transmit queue for the driver (host_queues.cpp). `match` sees the
@@ -234,7 +239,7 @@ class Host {
 
   // ingress
   void receive_arp(Instant now, IfIndex iface, Bytes packet);
-  void receive_ipv4(Instant now, IfIndex iface, Bytes packet);
+  void receive_ipv4(Instant now, IfIndex iface, Bytes packet, const RxInfo& rx);
   void deliver_local(Instant now, const Ipv4Header& h, Bytes datagram, Bytes payload,
                      bool to_broadcast, const RxInfo& rx = {});
   void receive_reassembled(Instant now, Bytes datagram);

@@ -116,10 +116,16 @@ void RealtimeLoop::unwatch_fd(WatchId id) {
 
 void RealtimeLoop::flush(Attached& a) {
   while (auto tx = a.stack->pop_transmit()) {
-    const Bytes frame = tx->frame->bytes();
+    PacketBuffer& f = *tx->frame;
     if (a.loss != nullptr && a.loss->drop_outbound()) continue;
+    // A partial checksum (checksum offload) goes to the kernel to complete;
+    // a capture records what the wire carries, so with one we complete it.
+    if (f.has_partial_checksum() && (!a.dev->offload() || a.capture != nullptr)) f.complete_checksum();
+    const Bytes frame = f.bytes();
     if (a.capture != nullptr) a.capture->write(capture_time(), frame);
-    if (a.dev->write(frame)) {
+    PacketBuffer::PartialChecksum partial{};
+    if (f.has_partial_checksum()) partial = f.partial_checksum();
+    if (a.dev->write(frame, f.has_partial_checksum() ? &partial : nullptr)) {
       ++stats_.frames_out;
       stats_.bytes_out += frame.size();
     } else {
@@ -130,7 +136,7 @@ void RealtimeLoop::flush(Attached& a) {
 
 void RealtimeLoop::read_device(Attached& a) {
   for (std::size_t i = 0; i < kReadBatch; ++i) {
-    auto n = a.dev->read(MutBytes(rx_buf_.data(), rx_buf_.size()));
+    auto n = a.dev->read_frame(MutBytes(rx_buf_.data(), rx_buf_.size()));
     if (!n) {
       // The device is gone (deleted, its namespace removed): it would be
       // reported ready for ever. Stop watching it and stop the loop.
@@ -140,14 +146,22 @@ void RealtimeLoop::read_device(Attached& a) {
       stop_ = true;
       return;
     }
-    if (*n == 0) break;
+    if (n->len == 0) break;
     const Instant t = now();
-    const Bytes frame(rx_buf_.data(), *n);
-    if (a.capture != nullptr) a.capture->write(capture_time(), frame);
+    const MutBytes frame(rx_buf_.data() + n->offset, n->len);
+    // With offloads the kernel may leave the checksum partial (it never
+    // left this machine) or vouch for it; a capture gets it completed.
+    RxInfo rx;
+    rx.checksum_verified = n->needs_csum || n->data_valid;
+    if (a.capture != nullptr) {
+      if (n->needs_csum) complete_partial_checksum(frame.subspan(n->csum_start), n->csum_offset);
+      a.capture->write(capture_time(), frame);
+    }
     ++stats_.frames_in;
-    stats_.bytes_in += *n;
+    stats_.bytes_in += n->len;
+    if (n->gso_size != 0) ++stats_.super_frames_in;
     if (a.loss != nullptr && a.loss->drop_inbound()) continue;
-    a.stack->receive(t, 0, frame);
+    a.stack->receive(t, 0, frame, rx);
   }
   flush(a);
 }

@@ -43,6 +43,7 @@ using WatchId = std::uint64_t;
 
 struct RealtimeStats {
   std::uint64_t frames_in = 0;
+  std::uint64_t super_frames_in = 0;  // of them, the kernel's TSO/GSO super-packets (offloads on)
   std::uint64_t frames_out = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
@@ -139,7 +140,8 @@ class RealtimeLoop final : public app::Loop {
   WatchId next_watch_ = 1;
   Instant armed_ = Instant::never();
   // One frame at the largest MTU (65535) with its Ethernet header.
-  static constexpr std::size_t kMaxFrame = 65535 + 14;
+  // (and a virtio-net header in front of it, with offloads).
+  static constexpr std::size_t kMaxFrame = 65535 + 14 + 16;
   std::vector<std::uint8_t> rx_buf_;
   RealtimeStats stats_;
   std::string device_error_;

@@ -95,9 +95,9 @@ class Stack {
   const Host& host() const { return host_; }
 
   // --- driver interface (as Host's) ---
-  void receive(Instant now, IfIndex iface, Bytes frame) {
+  void receive(Instant now, IfIndex iface, Bytes frame, const RxInfo& rx = {}) {
     saw(now);
-    host_.receive(now, iface, frame);
+    host_.receive(now, iface, frame, rx);
   }
   void poll(Instant now);
   Instant poll_at() const;

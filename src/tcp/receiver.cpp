@@ -77,7 +77,9 @@ InsertResult Receiver::on_text(Instant now, SeqNum seq, Bytes payload, bool fin,
     ack_now_ = true;
   } else if (window_closing) {
     timers_.arm(TimerKind::kDelayedAck, now);
-  } else if (++unacked_segments_ >= 2) {
+  } else if ((unacked_segments_ += std::max(1u, static_cast<unsigned>(r.in_order / segment_size()))) >= 2) {
+    // A segment a device merged (GRO, or a peer's TSO over a TAP with
+    // virtio-net offloads) counts as the full segments it holds.
     ack_now_ = true;
   } else if (!timers_.armed(TimerKind::kDelayedAck)) {
     timers_.arm(TimerKind::kDelayedAck, now + delayed_ack_);

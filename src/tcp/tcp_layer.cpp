@@ -165,8 +165,9 @@ void TcpLayer::transmit(Instant now, const FourTuple& tuple, const TcpSegment& s
   const std::size_t len = seg.buffer_len();
   PacketRef p = host_.transport_buffer(len);
   if (!p) return;  // counted by the host (no_buffers)
-  seg.emit(MutBytes(p->append(len), len), tuple.local.ip, tuple.remote.ip,
-           host_.checksum_mode_to(tuple.remote.ip));
+  const ChecksumMode mode = host_.checksum_mode_to(tuple.remote.ip);
+  seg.emit(MutBytes(p->append(len), len), tuple.local.ip, tuple.remote.ip, mode);
+  if (mode == ChecksumMode::kPartial) p->set_partial_checksum(0, TcpView::kChecksumOffset);
   (void)host_.send_transport(now, tuple.local.ip, tuple.remote.ip, ipproto::kTcp, std::move(p), dont_frag,
                              std::nullopt, ecn);
 }

@@ -137,7 +137,9 @@ SockResult<std::size_t> UdpLayer::send_to(Instant now, SocketId id, Bytes data, 
   Result<void, SendError> r = Unexpected{SendError::NoBuffers};
   // The one copy of the payload: from the caller's buffer into the frame.
   if (PacketRef p = host_.transport_buffer(len)) {
-    d.emit(MutBytes(p->append(len), len), *src_for_sum, dst->ip, host_.checksum_mode_to(dst->ip));
+    const ChecksumMode mode = host_.checksum_mode_to(dst->ip);
+    d.emit(MutBytes(p->append(len), len), *src_for_sum, dst->ip, mode);
+    if (mode == ChecksumMode::kPartial) p->set_partial_checksum(0, UdpView::kChecksumOffset);
     r = host_.send_transport(now, *src_for_sum, dst->ip, ipproto::kUdp, std::move(p));
   }
   if (!r) {

@@ -45,6 +45,7 @@ struct TcpFlags {
 class TcpView {
  public:
   static constexpr std::size_t kMinHeaderLen = 20;
+  static constexpr std::uint16_t kChecksumOffset = 16;  // of the checksum field
 
   // Checks the fixed header and the data offset against the buffer.
   static WireResult<TcpView> check(Bytes segment);

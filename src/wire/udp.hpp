@@ -15,6 +15,7 @@ namespace ws {
 class UdpView {
  public:
   static constexpr std::size_t kHeaderLen = 8;
+  static constexpr std::uint16_t kChecksumOffset = 6;  // of the checksum field
 
   // Checks the length field against the buffer: it must be >= 8 and no
   // larger than the bytes present (bytes beyond it are excluded).

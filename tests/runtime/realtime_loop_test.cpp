@@ -146,9 +146,12 @@ class TapLab : public ::testing::Test {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, TAP devices)";
     if (::access("/dev/net/tun", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/net/tun";
     if (::unshare(CLONE_NEWNET) != 0) GTEST_SKIP() << "cannot make a network namespace";
-    auto t = TapDevice::open("wst0");
+    auto t = TapDevice::open("wst0", true, offload);
     ASSERT_TRUE(t) << t.error();
     tap.emplace(std::move(*t));
+    if (offload) {
+      ASSERT_TRUE(tap->offload()) << tap->offload_error();
+    }
     ASSERT_TRUE(tap->set_mtu(mtu)) << "SIOCSIFMTU";
     ASSERT_EQ(std::system("ip link set lo up && ip addr add 192.0.2.1/24 dev wst0"), 0);
     StackConfig config;
@@ -157,7 +160,7 @@ class TapLab : public ::testing::Test {
     stack = std::make_unique<Stack>(config);
     loop = std::make_unique<RealtimeLoop>();
     const IfIndex i = stack->host().add_interface(
-        {"wst0", MacAddress({0x02, 0, 0xc0, 0, 2, 2}), static_cast<std::uint16_t>(mtu)});
+        {"wst0", MacAddress({0x02, 0, 0xc0, 0, 2, 2}), static_cast<std::uint16_t>(mtu), offload});
     stack->host().add_address(loop->now(), i, Ipv4Cidr(Ipv4Address(192, 0, 2, 2), 24));
     loop->attach(*stack, *tap);
   }
@@ -173,6 +176,7 @@ class TapLab : public ::testing::Test {
   }
 
   int mtu = 1500;  // of the TAP and the stack's interface; set before SetUp
+  bool offload = false;  // virtio-net headers and checksum/TSO offloads
   std::optional<TapDevice> tap;
   std::unique_ptr<Stack> stack;
   std::optional<SockResult<void>> service;  // set only if the service ended
@@ -291,6 +295,53 @@ TEST_F(TapLabJumbo, KernelTcpClientUsesTheLargerMss) {
   // 9000 − 40, less 12 for timestamps (both sides use them).
   EXPECT_EQ(kernel_mss, 8948) << "the kernel's MSS towards wirestack";
   EXPECT_LE(stack->tcp().stats().segments_received, sent.size() / 8000 + 50) << "jumbo segments, not 1448-byte ones";
+  ::close(k);
+}
+
+// Virtio-net offloads: the kernel's TCP hands wirestack 64 KiB
+// super-packets with partial checksums, and takes wirestack's partial
+// checksums to complete; a megabyte echoes back intact both ways.
+class TapLabOffload : public TapLab {
+ protected:
+  TapLabOffload() { offload = true; }
+};
+
+TEST_F(TapLabOffload, KernelSuperPacketsInPartialChecksumsOut) {
+  apps::ServiceConfig sc;
+  sc.bind = {Ipv4Address::any(), 7};
+  apps::ServiceStats stats;
+  loop->spawn(app::store_result(apps::stream_service(*loop, *stack, apps::EchoKind::Echo, sc, stats, {}), service));
+  const int k = kernel_socket(SOCK_STREAM);
+  ASSERT_GE(k, 0);
+  std::string sent(4 << 20, '\0');
+  for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>(i * 13 + i / 509);
+  std::string got;
+  auto client = [](RealtimeLoop& l, int fd, const std::string& data, std::string& out) -> app::Task<void> {
+    co_await app::sleep(l, Duration::millis(5));
+    const sockaddr_in dst = addr("192.0.2.2", 7);
+    ::connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof dst);  // EINPROGRESS
+    std::size_t off = 0;
+    char buf[65536];
+    for (;;) {
+      if (off < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        if (n > 0) off += static_cast<std::size_t>(n);
+        if (off == data.size()) ::shutdown(fd, SHUT_WR);
+      }
+      const ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+      if (r > 0) out.append(buf, static_cast<std::size_t>(r));
+      if (r == 0) co_return;
+      if (r < 0 && errno != EAGAIN) co_return;
+      if (r < 0) co_await app::sleep(l, Duration::micros(200));
+    }
+  };
+  const auto id = loop->spawn(client(*loop, k, sent, got));
+  ASSERT_TRUE(loop->run_until_done(id, Duration::seconds(20)));
+  EXPECT_EQ(got.size(), sent.size());
+  EXPECT_TRUE(got == sent) << "partial checksums completed by the kernel, and its own accepted";
+  EXPECT_GT(loop->stats().super_frames_in, 0u) << "the kernel sent TSO super-packets";
+  EXPECT_LT(stack->tcp().stats().segments_received, sent.size() / 1448) << "fewer segments than MSS-sized frames";
+  EXPECT_EQ(stack->tcp().stats().bad_checksum, 0u);
   ::close(k);
 }
 
