@@ -160,7 +160,7 @@ struct RealOptions {
   std::string cc;          // --cc (nc, serve, get): reno | cubic | bbr; empty: the stack's default (cubic)
   bool ecn = false;        // --ecn (nc, serve, get): our SYNs ask for ECN (RFC 3168); default: accept when asked
   int mtu = 0;             // --mtu: set the TAP's MTU and use it; 0: the TAP's as it is
-  std::string offload = "off";  // --offload on|off: virtio-net headers, checksum and TSO offloads
+  std::string offload = "on";  // --offload on|off: virtio-net headers, checksum and TSO offloads
 };
 
 struct PingOptions {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <random>
 
 namespace ws::cli {
@@ -32,11 +33,16 @@ void add_real_options(CLI::App* cmd, RealOptions& o) {
       ->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed of --loss's drops: the same seed drops the same frames of each direction")
       ->capture_default_str();
+  // The environment may set the default (the interop suite runs with both).
+  if (const char* e = std::getenv("WIRESTACK_OFFLOAD"); e != nullptr && (std::string(e) == "on" || std::string(e) == "off")) {
+    o.offload = e;
+  }
   cmd->add_option("--offload", o.offload,
-                  "Virtio-net offloads on the TAP (IFF_VNET_HDR): the kernel hands over its TSO super-packets "
+                  "Virtio-net offloads on the TAP (IFF_VNET_HDR; default from WIRESTACK_OFFLOAD=on|off, else "
+                  "on): the kernel hands over its TSO super-packets "
                   "and partial checksums, and completes wirestack's checksums; where the kernel refuses, a plain "
-                  "TAP with a line on stderr. Off by default for now: a capture (--pcap) then shows the kernel's "
-                  "super-packets as the single frames wirestack received")
+                  "TAP with a line on stderr. A capture (--pcap) shows the kernel's super-packets as the single "
+                  "frames wirestack received, with their checksums completed")
       ->capture_default_str()
       ->check(CLI::IsMember({"on", "off"}));
   cmd->add_option("--mtu", o.mtu,
