@@ -175,6 +175,30 @@ class TapLab : public ::testing::Test {
     return a;
   }
 
+  // A kernel TCP client of wirestack's echo service on port 7: connects,
+  // sends `data` and half-closes, reading the echo meanwhile until the
+  // server's FIN (then `end`).
+  static app::Task<void> echo_client(RealtimeLoop& l, int fd, const std::string& data, std::string& out,
+                                     bool& end) {
+    co_await app::sleep(l, Duration::millis(5));
+    const sockaddr_in dst = addr("192.0.2.2", 7);
+    ::connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof dst);  // EINPROGRESS
+    std::size_t off = 0;
+    char buf[65536];
+    while (!end) {
+      if (off < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        if (n > 0) off += static_cast<std::size_t>(n);
+        if (off == data.size()) ::shutdown(fd, SHUT_WR);  // our FIN; the echo keeps coming
+      }
+      const ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+      if (r > 0) out.append(buf, static_cast<std::size_t>(r));
+      if (r == 0) end = true;  // the server's FIN after the last byte
+      if (r < 0 && errno != EAGAIN) co_return;
+      if (r < 0) co_await app::sleep(l, Duration::micros(200));
+    }
+  }
+
   int mtu = 1500;  // of the TAP and the stack's interface; set before SetUp
   bool offload = false;  // virtio-net headers and checksum/TSO offloads
   std::optional<TapDevice> tap;
@@ -225,27 +249,7 @@ TEST_F(TapLab, KernelTcpClientEchoesAMegabyteAndHalfCloses) {
   for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>(i * 7 + i / 251);
   std::string got;
   bool eof = false;
-  auto client = [](RealtimeLoop& l, int fd, const std::string& data, std::string& out,
-                   bool& end) -> app::Task<void> {
-    co_await app::sleep(l, Duration::millis(5));
-    const sockaddr_in dst = addr("192.0.2.2", 7);
-    ::connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof dst);  // EINPROGRESS
-    std::size_t off = 0;
-    char buf[65536];
-    while (!end) {
-      if (off < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-        if (n > 0) off += static_cast<std::size_t>(n);
-        if (off == data.size()) ::shutdown(fd, SHUT_WR);  // our FIN; the echo keeps coming
-      }
-      const ssize_t r = ::recv(fd, buf, sizeof buf, 0);
-      if (r > 0) out.append(buf, static_cast<std::size_t>(r));
-      if (r == 0) end = true;  // the server's FIN after the last byte
-      if (r < 0 && errno != EAGAIN) co_return;
-      if (r < 0) co_await app::sleep(l, Duration::micros(200));
-    }
-  };
-  const auto id = loop->spawn(client(*loop, k, sent, got, eof));
+  const auto id = loop->spawn(echo_client(*loop, k, sent, got, eof));
   ASSERT_TRUE(loop->run_until_done(id, Duration::seconds(20)));
   EXPECT_TRUE(eof);
   EXPECT_EQ(got.size(), sent.size());
@@ -316,26 +320,8 @@ TEST_F(TapLabOffload, KernelSuperPacketsInPartialChecksumsOut) {
   std::string sent(4 << 20, '\0');
   for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>(i * 13 + i / 509);
   std::string got;
-  auto client = [](RealtimeLoop& l, int fd, const std::string& data, std::string& out) -> app::Task<void> {
-    co_await app::sleep(l, Duration::millis(5));
-    const sockaddr_in dst = addr("192.0.2.2", 7);
-    ::connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof dst);  // EINPROGRESS
-    std::size_t off = 0;
-    char buf[65536];
-    for (;;) {
-      if (off < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-        if (n > 0) off += static_cast<std::size_t>(n);
-        if (off == data.size()) ::shutdown(fd, SHUT_WR);
-      }
-      const ssize_t r = ::recv(fd, buf, sizeof buf, 0);
-      if (r > 0) out.append(buf, static_cast<std::size_t>(r));
-      if (r == 0) co_return;
-      if (r < 0 && errno != EAGAIN) co_return;
-      if (r < 0) co_await app::sleep(l, Duration::micros(200));
-    }
-  };
-  const auto id = loop->spawn(client(*loop, k, sent, got));
+  bool eof = false;
+  const auto id = loop->spawn(echo_client(*loop, k, sent, got, eof));
   ASSERT_TRUE(loop->run_until_done(id, Duration::seconds(20)));
   EXPECT_EQ(got.size(), sent.size());
   EXPECT_TRUE(got == sent) << "partial checksums completed by the kernel, and its own accepted";
